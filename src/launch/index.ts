@@ -1,0 +1,20 @@
+/** Launch files: ROS 2-style YAML that declares arguments and produces a training config. */
+export { LaunchError, type Origin } from "./errors.js";
+export { parseOverrides, type ParsedOverrides } from "./overrides.js";
+export {
+  describeLaunchArgs,
+  formatLaunchArgs,
+  loadLaunch,
+  type DeclaredArg,
+  type LaunchResult,
+  type LoadLaunchOptions,
+} from "./loader.js";
+export {
+  ACTIVATIONS,
+  ALGORITHMS,
+  TrainConfigSchema,
+  type Activation,
+  type Algorithm,
+  type TrainConfig,
+  type TrainConfigInput,
+} from "./train-config.js";

@@ -1,0 +1,680 @@
+/**
+ * Articulation: builds a Rapier world from a RobotDescription and exposes it in MuJoCo's
+ * generalized coordinates (qpos/qvel: root coordinates, then 1-DoF joints in tree order).
+ *
+ * How each MuJoCo feature is reproduced (see TECH-NOTES, Rapier section):
+ * - Bodies: one dynamic body per link, its frame = the link frame; mass and inertia exactly as
+ *   the URDF says (`setAdditionalMassProperties`, colliders at density 0).
+ * - Planar root: a generic impulse joint from a fixed anchor body to the root link that locks
+ *   the translation along the plane normal and the two rotations about in-plane axes.
+ * - Hinges: revolute impulse joints with limits; contacts between the two bodies disabled.
+ * - Damping d and armature a (`armatureModel: joint_motor`): one ForceBased velocity motor per
+ *   joint whose target and factor are refreshed every physics step (h) from the joint rate
+ *   v₀ at the start of the step: factor d + a/h, target (a/h)·v₀/(d + a/h). The motor force
+ *   d·(0 − v) + (a/h)·(v₀ − v) is implicit damping plus −a·q̈ on the relative motion: exactly
+ *   MuJoCo's M[q,q] += a with damping −d·q̇. (The `child_inertia` model instead adds a to the
+ *   child's inertia about the hinge axis, which also adds it to the parent chain's rotation.)
+ * - Motors: torque τ = gear·clamp(ctrl) as +τ·axis on the child and −τ·axis on the parent.
+ *   Rapier keeps user torques between steps, so they are written once per `setControl` when
+ *   every hinge axis is fixed in the world (planar robots) and every physics step otherwise.
+ * - Contacts: capsules (Rapier's lie along local Y, URDF cylinders along Z), a half-space
+ *   ground, friction combined with the description's rule (MuJoCo: max), contact skin =
+ *   MuJoCo margin, collision groups for ground-only vs. self-collision, sleeping disabled.
+ * - Reset restores a snapshot of the freshly built world before placing the bodies, so an
+ *   episode never inherits solver warm-start or contact caches from the previous one: the same
+ *   reset state gives the same trajectory whatever ran before. Hinge angles beyond a limit are
+ *   placed on the limit (Rapier's limits are hard; see `setState`).
+ */
+import type { ImpulseJoint, RigidBody, World } from "@dimforge/rapier3d-simd-compat";
+import type { Joint, Link, RobotDescription } from "../robot/description.js";
+import { rapier, type Rapier } from "./rapier.js";
+import {
+  matFromQuat,
+  quatConjMul,
+  quatFromAxisAngle,
+  quatFromMat,
+  quatFromRpy,
+  quatMul,
+  quatRotate,
+  symmetricEigen,
+  twistAngle,
+} from "./spatial.js";
+
+type RawVector = ReturnType<Rapier["VectorOps"]["intoRaw"]>;
+
+/** Collision-group bits: ground and robot. */
+const GROUND_BIT = 0x0001;
+const ROBOT_BIT = 0x0002;
+
+/** One movable link: its body, and the joint from its parent. */
+interface LinkModel {
+  readonly name: string;
+  /** Index of the parent in `links`, −1 for the root link. */
+  readonly parent: number;
+  /** Joint origin in the parent frame (position, quaternion). */
+  readonly originPos: Float64Array;
+  readonly originQuat: Float64Array;
+  /** Joint axis in the child (joint) frame. */
+  readonly axis: Float64Array;
+  /** COM in the link frame. */
+  readonly com: Float64Array;
+  /** qpos/qvel index of this link's hinge, −1 for the root. */
+  readonly dof: number;
+  readonly damping: number;
+  readonly armature: number;
+  /** Hinge limits (±Infinity when unlimited). */
+  readonly lower: number;
+  readonly upper: number;
+  readonly bodyHandle: number;
+  readonly jointHandle: number;
+}
+
+export interface ArticulationOptions {
+  /** Overrides the description's solver iterations (substeps). */
+  solverIterations?: number;
+  /** Overrides the description's PGS iterations per substep. */
+  pgsIterations?: number;
+  /** Overrides the description's armature model. */
+  armatureModel?: "joint_motor" | "child_inertia";
+}
+
+export class Articulation {
+  /** Number of generalized coordinates (= velocities for planar robots). */
+  readonly nq: number;
+  readonly nv: number;
+  /** Number of actuators (control inputs). */
+  readonly nu: number;
+  readonly coordinateNames: readonly string[];
+  readonly timestep: number;
+  private world: World;
+  private readonly R: Rapier;
+  private readonly snapshot: Uint8Array;
+  private readonly links: LinkModel[] = [];
+  private bodies: RigidBody[] = [];
+  private joints: (ImpulseJoint | null)[] = [];
+  /** Root: anchor (world position of the planar joint origin) and its rotation. */
+  private readonly rootOriginPos = new Float64Array(3);
+  private readonly rootOriginQuat = new Float64Array(4);
+  /** Root coordinates: 2 slide axes then the hinge axis, in world; hinge axis in the joint frame. */
+  private readonly rootAxes = new Float64Array(9);
+  private readonly rootKinds: Uint8Array;
+  private readonly rootHingeLocal = new Float64Array(3);
+  /** Per actuator: link index of the driven joint, gear, ctrl range. */
+  private readonly actLink: Int32Array;
+  private readonly actGear: Float64Array;
+  private readonly actLow: Float64Array;
+  private readonly actHigh: Float64Array;
+  private readonly ctrl: Float64Array;
+  /** True when every hinge axis stays fixed in the world (planar robot, axes ∥ plane normal). */
+  private readonly axesFixed: boolean;
+  private readonly useArmatureMotor: boolean;
+  private readonly groundCollider: number;
+  private readonly robotColliders: number[] = [];
+  private readonly margin: number;
+  // Per-link world state scratch (pos, quat, linvel at COM, angvel), filled by `readBodies`.
+  private readonly pos: Float64Array;
+  private readonly quat: Float64Array;
+  private readonly lin: Float64Array;
+  private readonly ang: Float64Array;
+  private readonly torque: Float64Array;
+  private readonly tmp = new Float64Array(8);
+  private readonly vec = { x: 0, y: 0, z: 0 };
+  private readonly rot = { x: 0, y: 0, z: 0, w: 1 };
+  private readonly rawVec: RawVector;
+  private stateValid = false;
+
+  constructor(readonly desc: RobotDescription, options: ArticulationOptions = {}) {
+    const R = rapier();
+    this.R = R;
+    const phys = desc.physics;
+    this.timestep = phys.timestep;
+    const armatureModel = options.armatureModel ?? phys.armatureModel;
+    this.useArmatureMotor = armatureModel === "joint_motor";
+    this.margin = desc.contact.margin;
+    this.rawVec = R.VectorOps.intoRaw({ x: 0, y: 0, z: 0 });
+
+    const world = new R.World({ x: phys.gravity[0], y: phys.gravity[1], z: phys.gravity[2] });
+    world.timestep = phys.timestep;
+    world.numSolverIterations = options.solverIterations ?? phys.solverIterations;
+    world.numInternalPgsIterations = options.pgsIterations ?? phys.pgsIterations;
+    this.world = world;
+
+    const combine = {
+      max: R.CoefficientCombineRule.Max,
+      min: R.CoefficientCombineRule.Min,
+      average: R.CoefficientCombineRule.Average,
+      multiply: R.CoefficientCombineRule.Multiply,
+    }[desc.contact.frictionCombine];
+    const robotFilter = GROUND_BIT | (desc.contact.selfCollision === "non_adjacent" ? ROBOT_BIT : 0);
+    const robotGroups = (ROBOT_BIT << 16) | robotFilter;
+
+    // Ground.
+    const fixed = world.createRigidBody(R.RigidBodyDesc.fixed());
+    this.groundCollider = -1;
+    if (desc.contact.ground) {
+      const g = desc.contact.ground;
+      const cd = new R.ColliderDesc(new R.HalfSpace({ x: 0, y: 0, z: 1 }))
+        .setTranslation(0, 0, g.height)
+        .setFriction(g.friction)
+        .setFrictionCombineRule(combine)
+        .setRestitution(0)
+        .setContactSkin(this.margin)
+        .setCollisionGroups((GROUND_BIT << 16) | ROBOT_BIT);
+      this.groundCollider = world.createCollider(cd, fixed).handle;
+    }
+
+    // Root joint and coordinates.
+    const rootJoint = desc.joints.find((j) => j.name === desc.root.joint);
+    if (!rootJoint) throw new Error(`root joint "${desc.root.joint}" missing`);
+    this.rootOriginPos.set(rootJoint.origin.xyz);
+    this.rootOriginQuat.set(quatFromRpy(...rootJoint.origin.rpy));
+    const coords = desc.root.coordinates;
+    const slides = coords.filter((c) => c.type === "slide");
+    const hinge = coords.find((c) => c.type === "hinge");
+    if (slides.length !== 2 || !hinge) throw new Error("planar root needs two slides and one hinge");
+    this.rootKinds = new Uint8Array(coords.map((c) => (c.type === "slide" ? 0 : 1)));
+    coords.forEach((c, i) => this.rootAxes.set(c.axis, 3 * i));
+    // Hinge axis in the joint frame, for reading the root angle.
+    this.tmp.set(hinge.axis, 0);
+    const conj = new Float64Array([-this.rootOriginQuat[0]!, -this.rootOriginQuat[1]!, -this.rootOriginQuat[2]!, this.rootOriginQuat[3]!]);
+    quatRotate(this.rootHingeLocal, 0, conj, 0, this.tmp, 0);
+
+    // Links in tree order, starting at the root link.
+    const linkByName = new Map(desc.links.map((l) => [l.name, l]));
+    const order: { link: Link; joint: Joint; parent: number }[] = [];
+    const rootLink = linkByName.get(desc.root.link)!;
+    order.push({ link: rootLink, joint: rootJoint, parent: -1 });
+    for (let i = 0; i < order.length; i++) {
+      const cur = order[i]!;
+      for (const j of desc.joints) {
+        if (j.parent !== cur.link.name) continue;
+        if (j.type !== "revolute" && j.type !== "continuous") {
+          throw new Error(`joint "${j.name}": ${j.type} joints are not supported by the Rapier articulation yet`);
+        }
+        order.push({ link: linkByName.get(j.child)!, joint: j, parent: i });
+      }
+    }
+    // MuJoCo DoF order is depth-first (desc.dofJoints); this BFS order only needs parents first.
+    const dofIndex = new Map(desc.dofJoints.map((n, i) => [n, coords.length + i]));
+
+    const n = order.length;
+    this.pos = new Float64Array(3 * n);
+    this.quat = new Float64Array(4 * n);
+    this.lin = new Float64Array(3 * n);
+    this.ang = new Float64Array(3 * n);
+    this.torque = new Float64Array(3 * n);
+    const anchor = world.createRigidBody(R.RigidBodyDesc.fixed());
+
+    for (const [index, { link, joint, parent }] of order.entries()) {
+      const inertial = link.inertial;
+      if (!inertial) throw new Error(`link "${link.name}" has no inertial`);
+      const isRoot = parent < 0;
+      const axis = new Float64Array(joint.axis);
+      const armature = isRoot ? 0 : joint.armature;
+      // Inertia in the link frame: R_i I R_iᵀ (+ armature along the hinge axis for child_inertia).
+      const ri = matFromQuat(quatFromRpy(...inertial.origin.rpy));
+      const { ixx, ixy, ixz, iyy, iyz, izz } = inertial.inertia;
+      const I = [ixx, ixy, ixz, ixy, iyy, iyz, ixz, iyz, izz];
+      const linkI = mul3(mul3(ri, I), transpose3(ri));
+      if (!isRoot && !this.useArmatureMotor && armature > 0) {
+        for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) linkI[3 * r + c]! += armature * axis[r]! * axis[c]!;
+      }
+      const eig = symmetricEigen(linkI);
+      const frame = quatFromMat(eig.vectors);
+      const com = new Float64Array(inertial.origin.xyz);
+
+      const bodyDesc = R.RigidBodyDesc.dynamic()
+        .setCanSleep(false)
+        .setAdditionalMassProperties(
+          inertial.mass,
+          { x: com[0]!, y: com[1]!, z: com[2]! },
+          { x: eig.values[0], y: eig.values[1], z: eig.values[2] },
+          { x: frame[0], y: frame[1], z: frame[2], w: frame[3] },
+        );
+      const body = world.createRigidBody(bodyDesc);
+      for (const col of link.collisions) {
+        const cd = colliderDesc(R, col.geometry);
+        const q = quatFromRpy(...col.origin.rpy);
+        // Rapier capsules/cylinders lie along local Y, URDF's along Z: rotate +90° about X first.
+        const alongY = col.geometry.type === "capsule" || col.geometry.type === "cylinder";
+        const qc = new Float64Array(4);
+        const qx = new Float64Array([Math.SQRT1_2, 0, 0, Math.SQRT1_2]);
+        if (alongY) quatMul(qc, 0, new Float64Array(q), 0, qx, 0);
+        else qc.set(q);
+        cd.setTranslation(col.origin.xyz[0], col.origin.xyz[1], col.origin.xyz[2])
+          .setRotation({ x: qc[0]!, y: qc[1]!, z: qc[2]!, w: qc[3]! })
+          .setDensity(0)
+          .setFriction(col.friction)
+          .setFrictionCombineRule(combine)
+          .setRestitution(0)
+          .setContactSkin(this.margin)
+          .setCollisionGroups(robotGroups);
+        this.robotColliders.push(world.createCollider(cd, body).handle);
+      }
+
+      let jointHandle = -1;
+      if (isRoot) {
+        // Planar: lock translation along the normal (joint-frame X = normal) and rotations
+        // about the two in-plane axes.
+        const normal = hinge.axis;
+        const data = R.JointData.generic(
+          { x: this.rootOriginPos[0]!, y: this.rootOriginPos[1]!, z: this.rootOriginPos[2]! },
+          { x: 0, y: 0, z: 0 },
+          { x: normal[0], y: normal[1], z: normal[2] },
+          R.JointAxesMask.LinX | R.JointAxesMask.AngY | R.JointAxesMask.AngZ,
+        );
+        const j = world.createImpulseJoint(data, anchor, body, true);
+        j.setContactsEnabled(false);
+        jointHandle = j.handle;
+      } else {
+        const o = joint.origin;
+        const parentBody = this.bodies[parent]!;
+        const qo = quatFromRpy(...o.rpy);
+        // Axis in the parent frame: R_origin · axis.
+        const ap = new Float64Array(3);
+        quatRotate(ap, 0, new Float64Array(qo), 0, axis, 0);
+        const data = R.JointData.revoluteWithAxes(
+          { x: o.xyz[0], y: o.xyz[1], z: o.xyz[2] },
+          { x: 0, y: 0, z: 0 },
+          { x: ap[0]!, y: ap[1]!, z: ap[2]! },
+          { x: axis[0]!, y: axis[1]!, z: axis[2]! },
+        );
+        const j = world.createImpulseJoint(data, parentBody, body, true);
+        j.setContactsEnabled(false);
+        const uj = j as InstanceType<Rapier["RevoluteImpulseJoint"]>;
+        // JointData's limit fields are ignored for revolute joints: set them on the joint.
+        // Rapier's angle has MuJoCo's sign (right hand about the child-frame axis).
+        if (joint.type === "revolute" && joint.limit) uj.setLimits(joint.limit.lower, joint.limit.upper);
+        if (joint.damping > 0 || (this.useArmatureMotor && armature > 0)) {
+          uj.configureMotorModel(R.MotorModel.ForceBased);
+          uj.configureMotorVelocity(0, joint.damping);
+        }
+        jointHandle = j.handle;
+      }
+      this.bodies.push(body);
+      this.links.push({
+        name: link.name,
+        parent,
+        originPos: new Float64Array(isRoot ? [0, 0, 0] : joint.origin.xyz),
+        originQuat: new Float64Array(isRoot ? [0, 0, 0, 1] : quatFromRpy(...joint.origin.rpy)),
+        axis,
+        com,
+        dof: isRoot ? -1 : dofIndex.get(joint.name)!,
+        damping: isRoot ? 0 : joint.damping,
+        armature,
+        lower: !isRoot && joint.type === "revolute" && joint.limit ? joint.limit.lower : -Infinity,
+        upper: !isRoot && joint.type === "revolute" && joint.limit ? joint.limit.upper : Infinity,
+        bodyHandle: body.handle,
+        jointHandle,
+      });
+    }
+    this.joints = this.links.map((l) => world.getImpulseJoint(l.jointHandle));
+
+    this.nq = coords.length + desc.dofJoints.length;
+    this.nv = this.nq;
+    this.coordinateNames = [...coords.map((c) => c.name), ...desc.dofJoints];
+
+    // Actuators.
+    const linkOfJoint = new Map(order.map((o, i) => [o.joint.name, i]));
+    this.nu = desc.actuators.length;
+    this.actLink = new Int32Array(desc.actuators.map((a) => linkOfJoint.get(a.joint) ?? -1));
+    if (this.actLink.some((i) => i <= 0)) throw new Error("every actuator must drive a hinge below the root");
+    this.actGear = new Float64Array(desc.actuators.map((a) => a.gear));
+    this.actLow = new Float64Array(desc.actuators.map((a) => a.ctrlRange[0]));
+    this.actHigh = new Float64Array(desc.actuators.map((a) => a.ctrlRange[1]));
+    this.ctrl = new Float64Array(this.nu);
+
+    // Hinge axes stay fixed in the world when all are parallel to the plane normal.
+    this.axesFixed = this.links.every((l, i) => {
+      if (i === 0) return true;
+      // World axis at the rest pose: R_parent(rest)·R_origin·axis; all rest rotations are
+      // products of origin rotations, which keep a normal-parallel axis parallel iff they
+      // rotate about the normal. Check the rest-pose world axis against the normal.
+      const q = this.restWorldQuat(i);
+      const a = new Float64Array(3);
+      quatRotate(a, 0, q, 0, l.axis, 0);
+      const d = a[0]! * hinge.axis[0] + a[1]! * hinge.axis[1] + a[2]! * hinge.axis[2];
+      return Math.abs(Math.abs(d) - 1) < 1e-9;
+    });
+
+    this.snapshot = world.takeSnapshot();
+    const q0 = new Float64Array(desc.qpos0);
+    this.setState(q0, new Float64Array(this.nv));
+  }
+
+  /** Current Rapier world (replaced on every `setState`; do not keep references). */
+  get rapierWorld(): World {
+    return this.world;
+  }
+
+  /** Rest-pose world rotation of link i (all joint angles 0, root angle 0). */
+  private restWorldQuat(i: number): Float64Array {
+    const q = new Float64Array(this.rootOriginQuat);
+    const chain: number[] = [];
+    for (let k = i; k > 0; k = this.links[k]!.parent) chain.push(k);
+    for (let c = chain.length - 1; c >= 0; c--) quatMul(q, 0, q, 0, this.links[chain[c]!]!.originQuat, 0);
+    return q;
+  }
+
+  /** Sets the actuator controls (clamped to ctrl range) for the following physics steps. */
+  setControl(ctrl: ArrayLike<number>): void {
+    for (let a = 0; a < this.nu; a++) {
+      const c = ctrl[a]!;
+      const lo = this.actLow[a]!;
+      const hi = this.actHigh[a]!;
+      this.ctrl[a] = c < lo ? lo : c > hi ? hi : c;
+    }
+    if (this.axesFixed) this.applyTorques(false);
+  }
+
+  /** Advances `n` physics steps with the current controls. */
+  step(n = 1): void {
+    for (let s = 0; s < n; s++) {
+      if (!this.axesFixed) this.applyTorques(true);
+      if (this.useArmatureMotor) this.updateJointMotors();
+      this.world.step();
+    }
+    this.stateValid = false;
+  }
+
+  /** Writes qpos (MuJoCo order and signs) into `out`. */
+  readQpos(out: Float64Array | Float32Array): void {
+    this.readBodies();
+    const p = this.pos;
+    const q = this.quat;
+    const t = this.tmp;
+    // Root: slides measure the origin's displacement from the joint origin along their axes;
+    // the hinge is the twist of the root rotation (relative to the joint frame) about its axis.
+    const dx = p[0]! - this.rootOriginPos[0]!;
+    const dy = p[1]! - this.rootOriginPos[1]!;
+    const dz = p[2]! - this.rootOriginPos[2]!;
+    const ax = this.rootAxes;
+    for (let c = 0; c < 3; c++) {
+      if (this.rootKinds[c] === 0) out[c] = dx * ax[3 * c]! + dy * ax[3 * c + 1]! + dz * ax[3 * c + 2]!;
+      else {
+        quatConjMul(t, 0, this.rootOriginQuat, 0, q, 0);
+        out[c] = twistAngle(t, 0, this.rootHingeLocal, 0);
+      }
+    }
+    for (let i = 1; i < this.links.length; i++) {
+      const l = this.links[i]!;
+      // q_rel = (q_parent ⊗ q_origin)⁻¹ ⊗ q_child: a rotation about the joint axis.
+      quatMul(t, 4, q, 4 * l.parent, l.originQuat, 0);
+      quatConjMul(t, 0, t, 4, q, 4 * i);
+      out[l.dof] = twistAngle(t, 0, l.axis, 0);
+    }
+  }
+
+  /** Writes qvel (MuJoCo order and signs) into `out`. */
+  readQvel(out: Float64Array | Float32Array): void {
+    this.readBodies();
+    const t = this.tmp;
+    // Root origin velocity = v_com + ω × (origin − com).
+    this.worldCom(0, t, 0);
+    const rx = this.pos[0]! - t[0]!, ry = this.pos[1]! - t[1]!, rz = this.pos[2]! - t[2]!;
+    const w = this.ang;
+    const vx = this.lin[0]! + w[1]! * rz - w[2]! * ry;
+    const vy = this.lin[1]! + w[2]! * rx - w[0]! * rz;
+    const vz = this.lin[2]! + w[0]! * ry - w[1]! * rx;
+    const ax = this.rootAxes;
+    for (let c = 0; c < 3; c++) {
+      const a0 = ax[3 * c]!, a1 = ax[3 * c + 1]!, a2 = ax[3 * c + 2]!;
+      out[c] = this.rootKinds[c] === 0 ? vx * a0 + vy * a1 + vz * a2 : w[0]! * a0 + w[1]! * a1 + w[2]! * a2;
+    }
+    for (let i = 1; i < this.links.length; i++) {
+      const l = this.links[i]!;
+      out[l.dof] = this.jointRate(i);
+    }
+  }
+
+  /**
+   * Places every body by forward kinematics from (qpos, qvel), with consistent velocities,
+   * on a fresh copy of the initial world (no warm-start or contact history), torques cleared.
+   */
+  setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
+    const R = this.R;
+    const fresh = R.World.restoreSnapshot(this.snapshot);
+    this.world.free();
+    this.world = fresh;
+    this.bodies = this.links.map((l) => fresh.getRigidBody(l.bodyHandle));
+    this.joints = this.links.map((l) => fresh.getImpulseJoint(l.jointHandle));
+
+    const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
+    // Root pose and origin velocity.
+    p.set(this.rootOriginPos, 0);
+    lin.fill(0, 0, 3);
+    ang.fill(0, 0, 3);
+    const ax = this.rootAxes;
+    for (let c = 0; c < 3; c++) {
+      const a0 = ax[3 * c]!, a1 = ax[3 * c + 1]!, a2 = ax[3 * c + 2]!;
+      if (this.rootKinds[c] === 0) {
+        p[0]! += qpos[c]! * a0; p[1]! += qpos[c]! * a1; p[2]! += qpos[c]! * a2;
+        lin[0]! += qvel[c]! * a0; lin[1]! += qvel[c]! * a1; lin[2]! += qvel[c]! * a2;
+      } else {
+        quatFromAxisAngle(t, 0, this.rootHingeLocal, 0, qpos[c]!);
+        quatMul(q, 0, this.rootOriginQuat, 0, t, 0);
+        ang[0] = qvel[c]! * a0; ang[1] = qvel[c]! * a1; ang[2] = qvel[c]! * a2;
+      }
+    }
+    // Children: R_c = R_p·R_o·Rot(axis, q); p_c = p_p + R_p·o; ω_c = ω_p + q̇·(R_c·axis);
+    // v_c(origin) = v_p(origin) + ω_p × (p_c − p_p).
+    for (let i = 1; i < this.links.length; i++) {
+      const l = this.links[i]!;
+      const pi = l.parent;
+      // Rapier's limits are hard: a start beyond one would be pushed out within a step and
+      // fling the robot (MuJoCo's soft limits push back over ~20 ms). Start on the limit.
+      const qi = qpos[l.dof]!;
+      quatFromAxisAngle(t, 0, l.axis, 0, qi < l.lower ? l.lower : qi > l.upper ? l.upper : qi);
+      quatMul(t, 4, q, 4 * pi, l.originQuat, 0);
+      quatMul(q, 4 * i, t, 4, t, 0);
+      quatRotate(p, 3 * i, q, 4 * pi, l.originPos, 0);
+      const rx = p[3 * i]!, ry = p[3 * i + 1]!, rz = p[3 * i + 2]!;
+      p[3 * i] = rx + p[3 * pi]!; p[3 * i + 1] = ry + p[3 * pi + 1]!; p[3 * i + 2] = rz + p[3 * pi + 2]!;
+      const wx = ang[3 * pi]!, wy = ang[3 * pi + 1]!, wz = ang[3 * pi + 2]!;
+      lin[3 * i] = lin[3 * pi]! + wy * rz - wz * ry;
+      lin[3 * i + 1] = lin[3 * pi + 1]! + wz * rx - wx * rz;
+      lin[3 * i + 2] = lin[3 * pi + 2]! + wx * ry - wy * rx;
+      quatRotate(t, 0, q, 4 * i, l.axis, 0);
+      const qd = qvel[l.dof]!;
+      ang[3 * i] = wx + qd * t[0]!; ang[3 * i + 1] = wy + qd * t[1]!; ang[3 * i + 2] = wz + qd * t[2]!;
+    }
+    // Write bodies: Rapier's translation is the body (link) origin, its linvel the COM's.
+    const raw = fresh.bodies.raw;
+    const rv = this.rawVec;
+    for (let i = 0; i < this.links.length; i++) {
+      const l = this.links[i]!;
+      const h = l.bodyHandle;
+      raw.rbSetTranslation(h, p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!, true);
+      raw.rbSetRotation(h, q[4 * i]!, q[4 * i + 1]!, q[4 * i + 2]!, q[4 * i + 3]!, true);
+      quatRotate(t, 0, q, 4 * i, l.com, 0);
+      const wx = ang[3 * i]!, wy = ang[3 * i + 1]!, wz = ang[3 * i + 2]!;
+      rv.x = lin[3 * i]! + wy * t[2]! - wz * t[1]!;
+      rv.y = lin[3 * i + 1]! + wz * t[0]! - wx * t[2]!;
+      rv.z = lin[3 * i + 2]! + wx * t[1]! - wy * t[0]!;
+      raw.rbSetLinvel(h, rv, true);
+      rv.x = wx; rv.y = wy; rv.z = wz;
+      raw.rbSetAngvel(h, rv, true);
+    }
+    // Colliders follow their bodies at the next step; contacts are computed from there.
+    this.stateValid = false;
+    this.applyTorques(true);
+  }
+
+  /**
+   * Number of active contact points after the last step: points within the margin or that
+   * carried an impulse (Rapier keeps resting contacts about skin + 1 mm apart, and also lists
+   * predictive points that are still apart). Allocates: for benchmarks and tests only.
+   */
+  contactCount(): number {
+    const np = this.world.narrowPhase;
+    let count = 0;
+    const margin = this.margin + 1e-9;
+    const visit = (m: InstanceType<Rapier["TempContactManifold"]>): void => {
+      const k = m.numContacts();
+      for (let i = 0; i < k; i++) if (m.contactDist(i) <= margin || m.contactImpulse(i) > 0) count++;
+    };
+    const cols = this.robotColliders;
+    for (let a = 0; a < cols.length; a++) {
+      if (this.groundCollider >= 0) np.contactPair(this.groundCollider, cols[a]!, this.world.bodies, visit);
+      for (let b = a + 1; b < cols.length; b++) np.contactPair(cols[a]!, cols[b]!, this.world.bodies, visit);
+    }
+    return count;
+  }
+
+  /** World pose of link i (for tests and visualizers): position (3) and quaternion xyzw (4). */
+  linkPose(i: number, out: Float64Array): void {
+    this.readBodies();
+    out.set(this.pos.subarray(3 * i, 3 * i + 3), 0);
+    out.set(this.quat.subarray(4 * i, 4 * i + 4), 3);
+  }
+
+  get linkNames(): string[] {
+    return this.links.map((l) => l.name);
+  }
+
+  free(): void {
+    this.world.free();
+    this.rawVec.free();
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  /** Reads every body's pose and velocities into the scratch arrays (once per state). */
+  private readBodies(): void {
+    if (this.stateValid) return;
+    const v = this.vec, r = this.rot;
+    for (let i = 0; i < this.bodies.length; i++) {
+      const b = this.bodies[i]!;
+      b.translation(v);
+      this.pos[3 * i] = v.x; this.pos[3 * i + 1] = v.y; this.pos[3 * i + 2] = v.z;
+      b.rotation(r);
+      this.quat[4 * i] = r.x; this.quat[4 * i + 1] = r.y; this.quat[4 * i + 2] = r.z; this.quat[4 * i + 3] = r.w;
+      b.linvel(v);
+      this.lin[3 * i] = v.x; this.lin[3 * i + 1] = v.y; this.lin[3 * i + 2] = v.z;
+      b.angvel(v);
+      this.ang[3 * i] = v.x; this.ang[3 * i + 1] = v.y; this.ang[3 * i + 2] = v.z;
+    }
+    this.stateValid = true;
+  }
+
+  /** out[o..] = world COM of link i (from the scratch pose). */
+  private worldCom(i: number, out: Float64Array, o: number): void {
+    quatRotate(out, o, this.quat, 4 * i, this.links[i]!.com, 0);
+    out[o]! += this.pos[3 * i]!;
+    out[o + 1]! += this.pos[3 * i + 1]!;
+    out[o + 2]! += this.pos[3 * i + 2]!;
+  }
+
+  /** Joint rate of link i: (ω_child − ω_parent)·(R_child·axis), from the scratch state. */
+  private jointRate(i: number): number {
+    const l = this.links[i]!;
+    const t = this.tmp;
+    quatRotate(t, 0, this.quat, 4 * i, l.axis, 0);
+    const pi = l.parent, a = this.ang;
+    return (a[3 * i]! - a[3 * pi]!) * t[0]! + (a[3 * i + 1]! - a[3 * pi + 1]!) * t[1]! + (a[3 * i + 2]! - a[3 * pi + 2]!) * t[2]!;
+  }
+
+  /** Refreshes each joint motor from the current joint rate (armature + damping, see header). */
+  private updateJointMotors(): void {
+    const v = this.vec, r = this.rot;
+    const h = this.timestep;
+    // Only rotations and angular velocities are needed.
+    for (let i = 0; i < this.bodies.length; i++) {
+      const b = this.bodies[i]!;
+      b.angvel(v);
+      this.ang[3 * i] = v.x; this.ang[3 * i + 1] = v.y; this.ang[3 * i + 2] = v.z;
+      if (!this.axesFixed) {
+        b.rotation(r);
+        this.quat[4 * i] = r.x; this.quat[4 * i + 1] = r.y; this.quat[4 * i + 2] = r.z; this.quat[4 * i + 3] = r.w;
+      }
+    }
+    if (this.axesFixed) this.ensureRestAxes();
+    for (let i = 1; i < this.links.length; i++) {
+      const l = this.links[i]!;
+      if (l.armature <= 0 && l.damping <= 0) continue;
+      const v0 = this.axesFixed ? this.fixedJointRate(i) : this.jointRate(i);
+      const k = l.armature / h;
+      const factor = l.damping + k;
+      const j = this.joints[i] as InstanceType<Rapier["RevoluteImpulseJoint"]>;
+      j.configureMotorVelocity((k * v0) / factor, factor);
+    }
+  }
+
+  private restAxes: Float64Array | null = null;
+
+  private ensureRestAxes(): void {
+    if (this.restAxes) return;
+    const ra = new Float64Array(3 * this.links.length);
+    for (let i = 1; i < this.links.length; i++) {
+      const a = new Float64Array(3);
+      quatRotate(a, 0, this.restWorldQuat(i), 0, this.links[i]!.axis, 0);
+      ra.set(a, 3 * i);
+    }
+    this.restAxes = ra;
+  }
+
+  private fixedJointRate(i: number): number {
+    const ra = this.restAxes!;
+    const pi = this.links[i]!.parent, a = this.ang;
+    return (a[3 * i]! - a[3 * pi]!) * ra[3 * i]! + (a[3 * i + 1]! - a[3 * pi + 1]!) * ra[3 * i + 1]! + (a[3 * i + 2]! - a[3 * pi + 2]!) * ra[3 * i + 2]!;
+  }
+
+  /** Writes the actuator torques as body torques (+τ·axis on the child, −τ·axis on the parent). */
+  private applyTorques(readRotations: boolean): void {
+    const raw = this.world.bodies.raw;
+    const tq = this.torque;
+    tq.fill(0);
+    const t = this.tmp;
+    if (this.axesFixed) this.ensureRestAxes();
+    else if (readRotations) {
+      const r = this.rot;
+      for (let i = 0; i < this.bodies.length; i++) {
+        this.bodies[i]!.rotation(r);
+        this.quat[4 * i] = r.x; this.quat[4 * i + 1] = r.y; this.quat[4 * i + 2] = r.z; this.quat[4 * i + 3] = r.w;
+      }
+    }
+    for (let a = 0; a < this.nu; a++) {
+      const i = this.actLink[a]!;
+      const tau = this.actGear[a]! * this.ctrl[a]!;
+      if (this.axesFixed) {
+        const ra = this.restAxes!;
+        t[0] = ra[3 * i]!; t[1] = ra[3 * i + 1]!; t[2] = ra[3 * i + 2]!;
+      } else quatRotate(t, 0, this.quat, 4 * i, this.links[i]!.axis, 0);
+      const pi = this.links[i]!.parent;
+      for (let c = 0; c < 3; c++) {
+        tq[3 * i + c]! += tau * t[c]!;
+        tq[3 * pi + c]! -= tau * t[c]!;
+      }
+    }
+    const rv = this.rawVec;
+    for (let i = 0; i < this.links.length; i++) {
+      const h = this.links[i]!.bodyHandle;
+      raw.rbResetTorques(h, false);
+      rv.x = tq[3 * i]!; rv.y = tq[3 * i + 1]!; rv.z = tq[3 * i + 2]!;
+      if (rv.x !== 0 || rv.y !== 0 || rv.z !== 0) raw.rbAddTorque(h, rv, true);
+    }
+  }
+}
+
+function colliderDesc(R: Rapier, g: Link["collisions"][number]["geometry"]): InstanceType<Rapier["ColliderDesc"]> {
+  switch (g.type) {
+    case "capsule":
+      return R.ColliderDesc.capsule(g.length / 2, g.radius);
+    case "cylinder":
+      return R.ColliderDesc.cylinder(g.length / 2, g.radius);
+    case "sphere":
+      return R.ColliderDesc.ball(g.radius);
+    case "box":
+      return R.ColliderDesc.cuboid(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2);
+  }
+}
+
+function mul3(a: readonly number[], b: readonly number[]): number[] {
+  const out = new Array<number>(9).fill(0);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[3 * r + c]! += a[3 * r + k]! * b[3 * k + c]!;
+  return out;
+}
+
+function transpose3(a: readonly number[]): number[] {
+  return [a[0]!, a[3]!, a[6]!, a[1]!, a[4]!, a[7]!, a[2]!, a[5]!, a[8]!];
+}

@@ -1,0 +1,71 @@
+/**
+ * AutoReset: after a step that ends an episode (terminated or truncated), keeps the final
+ * observation in `finalObs` and resets that env, so `obs` already holds the next episode's
+ * first observation (Gymnasium vector "same-step" autoreset). `reward`, `terminated`,
+ * `truncated` and `metrics` still describe the step that ended the episode.
+ */
+import type { ControlPort, PortBuffers } from "../port.js";
+import type { PortSpec } from "../spec.js";
+
+export class AutoReset implements ControlPort {
+  readonly spec: PortSpec;
+  readonly numEnvs: number;
+  readonly buffers: PortBuffers;
+  /** [numEnvs × obsDim] last observation of the episode that ended at the last step (rows of envs that did not end are stale). */
+  readonly finalObs: Float32Array;
+  private readonly obsDim: number;
+  /** Saved flags: the inner reset clears them, but callers must see how the episode ended. */
+  private readonly savedTerminated: Uint8Array;
+  private readonly savedTruncated: Uint8Array;
+  private readonly savedReward: Float32Array;
+  private readonly metricArrays: Float32Array[];
+  private readonly savedMetrics: Float32Array;
+
+  constructor(private readonly inner: ControlPort) {
+    this.spec = inner.spec;
+    this.numEnvs = inner.numEnvs;
+    this.buffers = inner.buffers;
+    this.obsDim = inner.spec.observation.names.length;
+    this.finalObs = new Float32Array(inner.numEnvs * this.obsDim);
+    this.savedTerminated = new Uint8Array(inner.numEnvs);
+    this.savedTruncated = new Uint8Array(inner.numEnvs);
+    this.savedReward = new Float32Array(inner.numEnvs);
+    this.metricArrays = inner.spec.metrics.map((m) => inner.buffers.metrics[m]!);
+    this.savedMetrics = new Float32Array(this.metricArrays.length);
+  }
+
+  seed(seed: number): void {
+    this.inner.seed(seed);
+  }
+
+  resetAll(): void {
+    this.inner.resetAll();
+  }
+
+  resetEnv(i: number): void {
+    this.inner.resetEnv(i);
+  }
+
+  step(): void {
+    this.inner.step();
+    const { obs, terminated, truncated, reward } = this.buffers;
+    const d = this.obsDim;
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (terminated[i] === 0 && truncated[i] === 0) continue;
+      this.finalObs.set(obs.subarray(i * d, (i + 1) * d), i * d);
+      this.savedTerminated[i] = terminated[i]!;
+      this.savedTruncated[i] = truncated[i]!;
+      this.savedReward[i] = reward[i]!;
+      for (let m = 0; m < this.metricArrays.length; m++) this.savedMetrics[m] = this.metricArrays[m]![i]!;
+      this.inner.resetEnv(i);
+      terminated[i] = this.savedTerminated[i]!;
+      truncated[i] = this.savedTruncated[i]!;
+      reward[i] = this.savedReward[i]!;
+      for (let m = 0; m < this.metricArrays.length; m++) this.metricArrays[m]![i] = this.savedMetrics[m]!;
+    }
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
