@@ -8,6 +8,7 @@ type TaskLoader = () => Promise<TaskDefinition>;
 
 const loaders: Record<string, TaskLoader> = {
   hopper: async () => (await import("../../sims/hopper/task.js")).createHopperTask(),
+  point_mass: async () => (await import("../../sims/point_mass/task.js")).createPointMassTask(),
 };
 
 export function taskNames(): string[] {
