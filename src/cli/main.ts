@@ -32,16 +32,13 @@ export function buildProgram(): Command {
     .addOption(new Option("--progress <mode>", "progress display").choices(["auto", "bar", "plain", "off"]).default("auto"))
     .helpOption(false)
     .option("-h, --help", "show this help, and the launch file's arguments when a file is given")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  locomote train launch/hopper_ppo.launch.yaml\n  locomote train launch/hopper_ppo.launch.yaml seed:=3 total_steps:=200000 run_dir:=/tmp/r\n  locomote train launch/hopper_ppo.launch.yaml --resume\n  locomote train launch/hopper_ppo.launch.yaml --help",
-    )
     .action(async (file: string | undefined, args: string[], opts: { resume?: boolean; overwrite?: boolean; progress: string; help?: boolean }, cmd: Command) => {
       if (opts.help) {
         process.stdout.write(cmd.helpInformation());
+        process.stdout.write(`\n${TRAIN_EXAMPLES}\n`);
         if (file) {
           const declared = await describeLaunchArgs(file);
-          process.stdout.write(`\nArguments of ${file} (override with name:=value):\n${formatLaunchArgs(declared)}\n`);
+          process.stdout.write(`\n${file}\n${formatLaunchArgs(declared)}\n`);
         }
         return;
       }
@@ -71,6 +68,12 @@ export function buildProgram(): Command {
 
   return program;
 }
+
+const TRAIN_EXAMPLES = `Examples:
+  locomote train launch/hopper_ppo.launch.yaml
+  locomote train launch/hopper_ppo.launch.yaml seed:=3 total_steps:=200000 run_dir:=/tmp/r
+  locomote train launch/hopper_ppo.launch.yaml --resume      # after Ctrl-C
+  locomote train launch/hopper_ppo.launch.yaml --help        # the file's arguments`;
 
 class UsageError extends Error {
   override name = "UsageError";

@@ -25,7 +25,7 @@
  *   reset state gives the same trajectory whatever ran before. Hinge angles beyond a limit are
  *   placed on the limit (Rapier's limits are hard; see `setState`).
  */
-import type { ImpulseJoint, RigidBody, World } from "@dimforge/rapier3d-simd-compat";
+import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription } from "../robot/description.js";
 import { rapier, type Rapier } from "./rapier.js";
 import {
@@ -90,8 +90,8 @@ export class Articulation {
   private readonly R: Rapier;
   private readonly snapshot: Uint8Array;
   private readonly links: LinkModel[] = [];
-  private bodies: RigidBody[] = [];
-  private joints: (ImpulseJoint | null)[] = [];
+  /** Bodies in link order, used while building only (the world is replaced on reset). */
+  private readonly bodies: RigidBody[] = [];
   /** Root: anchor (world position of the planar joint origin) and its rotation. */
   private readonly rootOriginPos = new Float64Array(3);
   private readonly rootOriginQuat = new Float64Array(4);
@@ -118,9 +118,10 @@ export class Articulation {
   private readonly ang: Float64Array;
   private readonly torque: Float64Array;
   private readonly tmp = new Float64Array(8);
-  private readonly vec = { x: 0, y: 0, z: 0 };
-  private readonly rot = { x: 0, y: 0, z: 0, w: 1 };
+  /** Buffer the raw Rapier getters write into. */
+  private readonly f32 = new Float32Array(4);
   private readonly rawVec: RawVector;
+  private readonly rawGravity: RawVector;
   private stateValid = false;
 
   constructor(readonly desc: RobotDescription, options: ArticulationOptions = {}) {
@@ -132,6 +133,7 @@ export class Articulation {
     this.useArmatureMotor = armatureModel === "joint_motor";
     this.margin = desc.contact.margin;
     this.rawVec = R.VectorOps.intoRaw({ x: 0, y: 0, z: 0 });
+    this.rawGravity = R.VectorOps.intoRaw({ x: phys.gravity[0], y: phys.gravity[1], z: phys.gravity[2] });
 
     const world = new R.World({ x: phys.gravity[0], y: phys.gravity[1], z: phys.gravity[2] });
     world.timestep = phys.timestep;
@@ -308,7 +310,6 @@ export class Articulation {
         jointHandle,
       });
     }
-    this.joints = this.links.map((l) => world.getImpulseJoint(l.jointHandle));
 
     this.nq = coords.length + desc.dofJoints.length;
     this.nv = this.nq;
@@ -372,7 +373,7 @@ export class Articulation {
     for (let s = 0; s < n; s++) {
       if (!this.axesFixed) this.applyTorques(true);
       if (this.useArmatureMotor) this.updateJointMotors();
-      this.world.step();
+      this.stepWorld();
     }
     this.stateValid = false;
   }
@@ -436,8 +437,6 @@ export class Articulation {
     const fresh = R.World.restoreSnapshot(this.snapshot);
     this.world.free();
     this.world = fresh;
-    this.bodies = this.links.map((l) => fresh.getRigidBody(l.bodyHandle));
-    this.joints = this.links.map((l) => fresh.getImpulseJoint(l.jointHandle));
 
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
     // Root pose and origin velocity.
@@ -535,24 +534,47 @@ export class Articulation {
   free(): void {
     this.world.free();
     this.rawVec.free();
+    this.rawGravity.free();
   }
 
   // --- internals -------------------------------------------------------------------------
 
+  /**
+   * `world.step()` without its per-call allocation (it wraps the gravity vector in a new wasm
+   * object every step): the same raw pipeline call with a cached gravity vector.
+   */
+  private stepWorld(): void {
+    const w = this.world;
+    w.physicsPipeline.raw.step(
+      this.rawGravity,
+      w.integrationParameters.raw,
+      w.islands.raw,
+      w.broadPhase.raw,
+      w.narrowPhase.raw,
+      w.bodies.raw,
+      w.colliders.raw,
+      w.impulseJoints.raw,
+      w.multibodyJoints.raw,
+      w.ccdSolver.raw,
+    );
+  }
+
   /** Reads every body's pose and velocities into the scratch arrays (once per state). */
   private readBodies(): void {
     if (this.stateValid) return;
-    const v = this.vec, r = this.rot;
-    for (let i = 0; i < this.bodies.length; i++) {
-      const b = this.bodies[i]!;
-      b.translation(v);
-      this.pos[3 * i] = v.x; this.pos[3 * i + 1] = v.y; this.pos[3 * i + 2] = v.z;
-      b.rotation(r);
-      this.quat[4 * i] = r.x; this.quat[4 * i + 1] = r.y; this.quat[4 * i + 2] = r.z; this.quat[4 * i + 3] = r.w;
-      b.linvel(v);
-      this.lin[3 * i] = v.x; this.lin[3 * i + 1] = v.y; this.lin[3 * i + 2] = v.z;
-      b.angvel(v);
-      this.ang[3 * i] = v.x; this.ang[3 * i + 1] = v.y; this.ang[3 * i + 2] = v.z;
+    // Raw getters write into our own buffer: no wrapper objects, no allocation.
+    const raw = this.world.bodies.raw;
+    const b = this.f32;
+    for (let i = 0; i < this.links.length; i++) {
+      const h = this.links[i]!.bodyHandle;
+      raw.rbTranslation(h, b);
+      this.pos[3 * i] = b[0]!; this.pos[3 * i + 1] = b[1]!; this.pos[3 * i + 2] = b[2]!;
+      raw.rbRotation(h, b);
+      this.quat[4 * i] = b[0]!; this.quat[4 * i + 1] = b[1]!; this.quat[4 * i + 2] = b[2]!; this.quat[4 * i + 3] = b[3]!;
+      raw.rbLinvel(h, b);
+      this.lin[3 * i] = b[0]!; this.lin[3 * i + 1] = b[1]!; this.lin[3 * i + 2] = b[2]!;
+      raw.rbAngvel(h, b);
+      this.ang[3 * i] = b[0]!; this.ang[3 * i + 1] = b[1]!; this.ang[3 * i + 2] = b[2]!;
     }
     this.stateValid = true;
   }
@@ -576,16 +598,18 @@ export class Articulation {
 
   /** Refreshes each joint motor from the current joint rate (armature + damping, see header). */
   private updateJointMotors(): void {
-    const v = this.vec, r = this.rot;
     const h = this.timestep;
+    const raw = this.world.bodies.raw;
+    const joints = this.world.impulseJoints.raw;
+    const b = this.f32;
     // Only rotations and angular velocities are needed.
-    for (let i = 0; i < this.bodies.length; i++) {
-      const b = this.bodies[i]!;
-      b.angvel(v);
-      this.ang[3 * i] = v.x; this.ang[3 * i + 1] = v.y; this.ang[3 * i + 2] = v.z;
+    for (let i = 0; i < this.links.length; i++) {
+      const handle = this.links[i]!.bodyHandle;
+      raw.rbAngvel(handle, b);
+      this.ang[3 * i] = b[0]!; this.ang[3 * i + 1] = b[1]!; this.ang[3 * i + 2] = b[2]!;
       if (!this.axesFixed) {
-        b.rotation(r);
-        this.quat[4 * i] = r.x; this.quat[4 * i + 1] = r.y; this.quat[4 * i + 2] = r.z; this.quat[4 * i + 3] = r.w;
+        raw.rbRotation(handle, b);
+        this.quat[4 * i] = b[0]!; this.quat[4 * i + 1] = b[1]!; this.quat[4 * i + 2] = b[2]!; this.quat[4 * i + 3] = b[3]!;
       }
     }
     if (this.axesFixed) this.ensureRestAxes();
@@ -595,8 +619,7 @@ export class Articulation {
       const v0 = this.axesFixed ? this.fixedJointRate(i) : this.jointRate(i);
       const k = l.armature / h;
       const factor = l.damping + k;
-      const j = this.joints[i] as InstanceType<Rapier["RevoluteImpulseJoint"]>;
-      j.configureMotorVelocity((k * v0) / factor, factor);
+      joints.jointConfigureMotorVelocity(l.jointHandle, this.R.JointAxis.AngX as number, (k * v0) / factor, factor);
     }
   }
 
@@ -627,10 +650,10 @@ export class Articulation {
     const t = this.tmp;
     if (this.axesFixed) this.ensureRestAxes();
     else if (readRotations) {
-      const r = this.rot;
-      for (let i = 0; i < this.bodies.length; i++) {
-        this.bodies[i]!.rotation(r);
-        this.quat[4 * i] = r.x; this.quat[4 * i + 1] = r.y; this.quat[4 * i + 2] = r.z; this.quat[4 * i + 3] = r.w;
+      const b = this.f32;
+      for (let i = 0; i < this.links.length; i++) {
+        raw.rbRotation(this.links[i]!.bodyHandle, b);
+        this.quat[4 * i] = b[0]!; this.quat[4 * i + 1] = b[1]!; this.quat[4 * i + 2] = b[2]!; this.quat[4 * i + 3] = b[3]!;
       }
     }
     for (let a = 0; a < this.nu; a++) {

@@ -154,32 +154,70 @@ function checkLayers(layers: readonly DenseLayer[]): void {
 }
 
 /**
- * y[r] = x[r] · w + b for each row r. The inner loop runs contiguously over the outputs and
- * folds 8 input rows of the kernel per pass, so each accumulator is loaded and stored once per
- * 8 multiply-adds (≈2× faster in V8 than one row per pass).
+ * y[r] = x[r] · w + b for each row r, as the sequential sum b + x0·w0 + x1·w1 + … (JS never
+ * reassociates, so every blocking below gives the same bits as the naive loop, whatever the
+ * batch size or a row's position in it). The inner loops run contiguously over the outputs and
+ * fold several kernel rows per pass, so each accumulator is loaded and stored once per 4–8
+ * multiply-adds; rows go in pairs so each kernel element loaded serves two rows.
  */
 function dense(
   x: Float64Array, w: Float64Array, b: Float64Array, nIn: number, nOut: number, batch: number, y: Float64Array,
 ): void {
-  const n1 = nOut, n2 = 2 * nOut, n3 = 3 * nOut, n4 = 4 * nOut, n5 = 5 * nOut, n6 = 6 * nOut, n7 = 7 * nOut;
-  for (let r = 0; r < batch; r++) {
-    const xo = r * nIn;
-    const yo = r * nOut;
-    for (let o = 0; o < nOut; o++) y[yo + o] = b[o]!;
+  const n1 = nOut, n2 = 2 * nOut, n3 = 3 * nOut;
+  let r = 0;
+  for (; r + 1 < batch; r += 2) {
+    const xa = r * nIn;
+    const xb = xa + nIn;
+    const ya = r * nOut;
+    const yb = ya + nOut;
+    for (let o = 0; o < nOut; o++) {
+      y[ya + o] = b[o]!;
+      y[yb + o] = b[o]!;
+    }
     let i = 0;
-    for (; i + 7 < nIn; i += 8) {
-      const x0 = x[xo + i]!, x1 = x[xo + i + 1]!, x2 = x[xo + i + 2]!, x3 = x[xo + i + 3]!;
-      const x4 = x[xo + i + 4]!, x5 = x[xo + i + 5]!, x6 = x[xo + i + 6]!, x7 = x[xo + i + 7]!;
+    for (; i + 3 < nIn; i += 4) {
+      const a0 = x[xa + i]!, a1 = x[xa + i + 1]!, a2 = x[xa + i + 2]!, a3 = x[xa + i + 3]!;
+      const b0 = x[xb + i]!, b1 = x[xb + i + 1]!, b2 = x[xb + i + 2]!, b3 = x[xb + i + 3]!;
       let wi = i * nOut;
-      for (let o = yo, end = yo + nOut; o < end; o++, wi++) {
-        y[o] = y[o]! + x0 * w[wi]! + x1 * w[wi + n1]! + x2 * w[wi + n2]! + x3 * w[wi + n3]!
-          + x4 * w[wi + n4]! + x5 * w[wi + n5]! + x6 * w[wi + n6]! + x7 * w[wi + n7]!;
+      for (let o = 0; o < nOut; o++, wi++) {
+        const w0 = w[wi]!, w1 = w[wi + n1]!, w2 = w[wi + n2]!, w3 = w[wi + n3]!;
+        y[ya + o] = y[ya + o]! + a0 * w0 + a1 * w1 + a2 * w2 + a3 * w3;
+        y[yb + o] = y[yb + o]! + b0 * w0 + b1 * w1 + b2 * w2 + b3 * w3;
       }
     }
     for (; i < nIn; i++) {
-      const xi = x[xo + i]!;
+      const ai = x[xa + i]!;
+      const bi = x[xb + i]!;
       let wi = i * nOut;
-      for (let o = yo, end = yo + nOut; o < end; o++, wi++) y[o] = y[o]! + xi * w[wi]!;
+      for (let o = 0; o < nOut; o++, wi++) {
+        const wv = w[wi]!;
+        y[ya + o] = y[ya + o]! + ai * wv;
+        y[yb + o] = y[yb + o]! + bi * wv;
+      }
     }
+  }
+  if (r < batch) denseRow(x, r * nIn, w, b, nIn, nOut, y, r * nOut);
+}
+
+/** One row (batch 1, the control loop): 8 kernel rows per pass. */
+function denseRow(
+  x: Float64Array, xo: number, w: Float64Array, b: Float64Array, nIn: number, nOut: number, y: Float64Array, yo: number,
+): void {
+  const n1 = nOut, n2 = 2 * nOut, n3 = 3 * nOut, n4 = 4 * nOut, n5 = 5 * nOut, n6 = 6 * nOut, n7 = 7 * nOut;
+  for (let o = 0; o < nOut; o++) y[yo + o] = b[o]!;
+  let i = 0;
+  for (; i + 7 < nIn; i += 8) {
+    const x0 = x[xo + i]!, x1 = x[xo + i + 1]!, x2 = x[xo + i + 2]!, x3 = x[xo + i + 3]!;
+    const x4 = x[xo + i + 4]!, x5 = x[xo + i + 5]!, x6 = x[xo + i + 6]!, x7 = x[xo + i + 7]!;
+    let wi = i * nOut;
+    for (let o = yo, end = yo + nOut; o < end; o++, wi++) {
+      y[o] = y[o]! + x0 * w[wi]! + x1 * w[wi + n1]! + x2 * w[wi + n2]! + x3 * w[wi + n3]!
+        + x4 * w[wi + n4]! + x5 * w[wi + n5]! + x6 * w[wi + n6]! + x7 * w[wi + n7]!;
+    }
+  }
+  for (; i < nIn; i++) {
+    const xi = x[xo + i]!;
+    let wi = i * nOut;
+    for (let o = yo, end = yo + nOut; o < end; o++, wi++) y[o] = y[o]! + xi * w[wi]!;
   }
 }

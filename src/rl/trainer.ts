@@ -280,7 +280,7 @@ function metricsRow(
   let jac = 0;
   for (const v of logJac) jac += v;
   jac /= Math.max(1, logJac.length);
-  const row: MetricsRow = {
+  const row: Record<string, number> = {
     update: t.update,
     env_steps: t.envSteps,
     wall_seconds: t.wall,
