@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `locomote` command line: train from launch files, evaluate frozen policies.
  * Every user-facing error is one line on stderr and a non-zero exit; stack traces only with
@@ -8,8 +7,6 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { describeLaunchArgs, formatLaunchArgs, loadLaunch, parseOverrides } from "../launch/index.js";
 import { findPackageRoot } from "../util/package-root.js";
-import { runEval } from "./eval.js";
-import { runTrain } from "./train.js";
 
 const pkg = JSON.parse(readFileSync(`${findPackageRoot()}/package.json`, "utf8")) as { version: string };
 
@@ -46,6 +43,8 @@ export function buildProgram(): Command {
       const { overrides, rest } = parseOverrides(args);
       if (rest.length > 0) throw new UsageError(`train: unexpected argument "${rest[0]}" (launch arguments are name:=value)`);
       const launch = await loadLaunch(file, overrides);
+      // Loaded on demand so that --help and argument errors answer without loading tfjs/Rapier.
+      const { runTrain } = await import("./train.js");
       const code = await runTrain(launch, {
         resume: opts.resume ?? false,
         overwrite: opts.overwrite ?? false,
@@ -63,6 +62,7 @@ export function buildProgram(): Command {
     .option("--num-envs <n>", "envs stepped side by side", parsePositiveInt)
     .option("--json", "print one JSON object (mean_return, std_return, mean_length, episodes, ...)")
     .action(async (dir: string, opts: { episodes: number; seed: number; numEnvs?: number; json?: boolean }) => {
+      const { runEval } = await import("./eval.js");
       await runEval(dir, opts);
     });
 
@@ -124,6 +124,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-const code = await main(process.argv.slice(2));
-process.exit(code);

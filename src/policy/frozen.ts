@@ -120,8 +120,9 @@ export class FrozenPolicy {
     for (let r = 0; r < batch; r++) {
       const o = r * od;
       for (let i = 0; i < od; i++) {
-        const v = (obs[o + i]! - mean[i]!) * inv[i]!;
-        z[o + i] = v > hi ? hi : v < lo ? lo : v;
+        // Math.min/max, not a ternary: `hi` comes from a class field (tagged), and a phi of it
+        // with the double `v` makes V8 box `v` on every element (measured: a GC per ~6k calls).
+        z[o + i] = Math.min(hi, Math.max(lo, (obs[o + i]! - mean[i]!) * inv[i]!));
       }
     }
     return z;

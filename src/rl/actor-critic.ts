@@ -45,15 +45,17 @@ export class ActorCritic {
   readonly params: Float32Array[];
 
   constructor(readonly shape: ActorCriticShape, rng: Rng) {
-    this.pi = buildMlp("pi", shape.obsDim, shape.hidden, shape.actDim, 0.01, rng);
-    this.vf = buildMlp("vf", shape.obsDim, shape.valueHidden, 1, 1, rng);
-    this.logStd = tf.variable(tf.fill([shape.actDim], shape.logStdInit) as tf.Tensor1D, true, "pi/log_std");
+    // tfjs variable names are global to the process: suffix them so several models can coexist.
+    const tag = `#${nextInstance++}`;
+    this.pi = buildMlp("pi", shape.obsDim, shape.hidden, shape.actDim, 0.01, rng, tag);
+    this.vf = buildMlp("vf", shape.obsDim, shape.valueHidden, 1, 1, rng, tag);
+    this.logStd = tf.variable(tf.fill([shape.actDim], shape.logStdInit) as tf.Tensor1D, true, `pi/log_std${tag}`);
     this.params = this.variables().map((v) => Float32Array.from(v.dataSync()));
   }
 
-  /** Names of `variables()`, e.g. "pi/l0/kernel". */
+  /** Logical names of `variables()`, e.g. "pi/l0/kernel" (tfjs names carry an instance suffix). */
   variableNames(): string[] {
-    return this.variables().map((v) => v.name);
+    return this.variables().map((v) => v.name.replace(/#\d+$/, ""));
   }
 
   /** Pushes `params` into the tfjs variables (after an optimizer step or a checkpoint load). */
@@ -120,15 +122,17 @@ export class ActorCritic {
   }
 }
 
-function buildMlp(prefix: string, inDim: number, hidden: readonly number[], outDim: number, headGain: number, rng: Rng): DenseVars[] {
+let nextInstance = 0;
+
+function buildMlp(prefix: string, inDim: number, hidden: readonly number[], outDim: number, headGain: number, rng: Rng, tag: string): DenseVars[] {
   const dims = [inDim, ...hidden, outDim];
   const layers: DenseVars[] = [];
   for (let k = 0; k + 1 < dims.length; k++) {
     const i = dims[k]!;
     const o = dims[k + 1]!;
     const gain = k + 2 === dims.length ? headGain : Math.SQRT2;
-    const w = tf.variable(tf.tensor2d(orthogonal(rng, i, o, gain), [i, o]), true, `${prefix}/l${k}/kernel`);
-    const b = tf.variable(tf.zeros([o]) as tf.Tensor1D, true, `${prefix}/l${k}/bias`);
+    const w = tf.variable(tf.tensor2d(orthogonal(rng, i, o, gain), [i, o]), true, `${prefix}/l${k}/kernel${tag}`);
+    const b = tf.variable(tf.zeros([o]) as tf.Tensor1D, true, `${prefix}/l${k}/bias${tag}`);
     layers.push({ w, b, inDim: i, outDim: o });
   }
   return layers;

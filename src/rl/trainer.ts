@@ -225,6 +225,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const wallSeconds = wall();
   const policyDir = join(run.dir, "policy");
   await exportPolicy(policyDir, { task, config, model, obsNorm, launchFile: options.launchFile, envSteps, updates: update });
+  model.dispose();
   let finalEval: FinalEval | null = null;
   if (!interrupted) {
     finalEval = await evaluateTrained(policyDir, task, { episodes: config.eval.episodes, seed: config.seed + 10_000, numEnvs: Math.min(config.eval.episodes, numEnvs) });
