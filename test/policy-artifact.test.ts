@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyArtifactError, loadPolicy, readPolicyArtifact, savePolicy } from "../src/policy/artifact.js";
 import { FrozenPolicy } from "../src/policy/frozen.js";
@@ -299,5 +300,27 @@ describe("specMismatch", () => {
       'actuators[1].interface: policy has "effort", port has "position"',
     );
     expect(specMismatch(a, { ...a, dt: 0.01 })).toBe("dt: policy has 0.008, port has 0.01");
+  });
+});
+
+describe("policy loading dependencies", () => {
+  it("reaches no training code and no tfjs from src/policy/artifact.ts", async () => {
+    const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = await readFile(file, "utf8");
+      for (const m of source.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        const spec = m[1]!;
+        if (spec.startsWith(".")) await visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+        else external.add(spec);
+      }
+    };
+    await visit(join(repo, "src/policy/artifact.ts"));
+    const files = [...seen].map((f) => relative(repo, f)).sort();
+    expect(files.every((f) => f.startsWith("src/policy/") || f === "src/port/spec.ts")).toBe(true);
+    expect([...external].sort()).toEqual(["node:crypto", "node:fs/promises", "node:path", "zod"]);
   });
 });

@@ -130,7 +130,8 @@ describe("Mlp", () => {
     observer.disconnect();
     const during = gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1);
     // An allocating forward pass (e.g. 100 bytes per call = 10 MB) either triggers scavenges or grows the heap.
-    expect(during.length).toBe(0);
+    // At most one collection: V8 may finish incremental marking started before the loop.
+    expect(during.length).toBeLessThanOrEqual(1);
     expect(heap1 - heap0).toBeLessThan(256 * 1024);
   });
 });

@@ -207,6 +207,11 @@ export class Articulation {
         if (j.type !== "revolute" && j.type !== "continuous") {
           throw new Error(`joint "${j.name}": ${j.type} joints are not supported by the Rapier articulation yet`);
         }
+        // Rapier builds each revolute frame from its axis alone; with a rotated joint origin the
+        // two frames could differ by a twist at q = 0 and offset the limits. Not needed yet.
+        if (j.origin.rpy.some((a) => a !== 0)) {
+          throw new Error(`joint "${j.name}": rotated joint origins (rpy ${j.origin.rpy.join(" ")}) are not supported by the Rapier articulation yet`);
+        }
         order.push({ link: linkByName.get(j.child)!, joint: j, parent: i });
       }
     }
@@ -221,7 +226,7 @@ export class Articulation {
     this.torque = new Float64Array(3 * n);
     const anchor = world.createRigidBody(R.RigidBodyDesc.fixed());
 
-    for (const [index, { link, joint, parent }] of order.entries()) {
+    for (const { link, joint, parent } of order) {
       const inertial = link.inertial;
       if (!inertial) throw new Error(`link "${link.name}" has no inertial`);
       const isRoot = parent < 0;

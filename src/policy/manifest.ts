@@ -110,8 +110,8 @@ const positiveInt = z.int(expect("expected a positive integer")).min(1, expect("
 const nonNegativeInt = z.int(expect("expected a non-negative integer")).min(0, expect("expected a non-negative integer"));
 const integer = z.int(expect("expected an integer"));
 const list = <T extends z.ZodType>(item: T) => z.array(item, expect("expected an array"));
-const record = <S extends z.core.$ZodLooseShape>(shape: S) =>
-  z.strictObject(shape, { error: (issue) => (issue.code === "invalid_type" ? "expected an object" : undefined) });
+const record = <S extends z.core.$ZodLooseShape>(shape: S, expected = "expected an object") =>
+  z.strictObject(shape, { error: (issue) => (issue.code === "invalid_type" ? expected : undefined) });
 
 const bound = z.union([z.number(), z.null(), z.enum(["inf", "+inf", "-inf"])], expect('expected a number, null, "inf" or "-inf"'));
 const decodeBound = (v: number | null | "inf" | "+inf" | "-inf", nullMeans: number): number =>
@@ -144,7 +144,7 @@ const manifestSchema = record({
     var: list(z.number(expect("expected a variance (finite number ≥ 0)")).min(0, expect("expected a variance (finite number ≥ 0)"))),
     clip: positive,
     epsilon: nonNegative,
-  }).nullable(),
+  }, "expected an object or null").nullable(),
   action_scaling: record({ squash: z.literal("tanh"), low: list(finite), high: list(finite) }),
   network: record({
     obs_dim: positiveInt,
@@ -176,7 +176,9 @@ const manifestSchema = record({
 const fallbackMessage: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case "invalid_value":
-      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
+      return issue.values.length > 2
+        ? `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`
+        : `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}`;
     case "invalid_type":
       return `expected ${issue.expected}`;
     default:
