@@ -252,13 +252,14 @@ export function shapeSize(shape: readonly number[]): number {
 // Cross-field checks
 // ---------------------------------------------------------------------------------------------
 
-interface Problem {
+/** A cross-field problem: field path and what is wrong. */
+export interface ManifestProblem {
   field: string;
   detail: string;
 }
 
 /** First cross-field inconsistency of a structurally valid manifest, or null. */
-export function checkManifest(m: PolicyManifest): Problem | null {
+export function checkManifest(m: PolicyManifest): ManifestProblem | null {
   const obsDim = m.spec.observation.names.length;
   const actDim = m.spec.action.names.length;
   const p =
@@ -279,7 +280,7 @@ export function checkManifest(m: PolicyManifest): Problem | null {
   return p;
 }
 
-function checkBox(box: PortSpec["observation"], label: string): Problem | null {
+function checkBox(box: PortSpec["observation"], label: string): ManifestProblem | null {
   const n = box.names.length;
   const lengths = checkLength(box.low, n, `${label}.low`, "one per name") ?? checkLength(box.high, n, `${label}.high`, "one per name");
   if (lengths) return lengths;
@@ -295,11 +296,11 @@ function checkBox(box: PortSpec["observation"], label: string): Problem | null {
   return null;
 }
 
-function checkLength(a: readonly unknown[], n: number, field: string, why: string): Problem | null {
+function checkLength(a: readonly unknown[], n: number, field: string, why: string): ManifestProblem | null {
   return a.length === n ? null : { field, detail: `expected ${n} elements (${why}), got ${a.length}` };
 }
 
-function checkJoints(m: PolicyManifest): Problem | null {
+function checkJoints(m: PolicyManifest): ManifestProblem | null {
   for (let i = 0; i < m.joints.length; i++) {
     const actuator = m.spec.actuators[i]!.joint;
     if (m.joints[i] !== actuator) {
@@ -309,7 +310,7 @@ function checkJoints(m: PolicyManifest): Problem | null {
   return null;
 }
 
-function checkNormalization(norm: ObservationNormalization | null, obsDim: number): Problem | null {
+function checkNormalization(norm: ObservationNormalization | null, obsDim: number): ManifestProblem | null {
   if (norm === null) return null;
   const lengths =
     checkLength(norm.mean, obsDim, "observation_normalization.mean", "one per observation element") ??
@@ -323,7 +324,7 @@ function checkNormalization(norm: ObservationNormalization | null, obsDim: numbe
   return null;
 }
 
-function checkScalingBounds(s: ActionScaling): Problem | null {
+function checkScalingBounds(s: ActionScaling): ManifestProblem | null {
   for (let i = 0; i < s.low.length; i++) {
     if (!(s.low[i]! < s.high[i]!)) {
       return { field: `action_scaling.low[${i}]`, detail: `expected low < high, got low ${s.low[i]}, high ${s.high[i]}` };
@@ -332,7 +333,7 @@ function checkScalingBounds(s: ActionScaling): Problem | null {
   return null;
 }
 
-function checkTensors(m: PolicyManifest): Problem | null {
+function checkTensors(m: PolicyManifest): ManifestProblem | null {
   const { tensors, byte_length: byteLength } = m.weights;
   const layout = policyTensorLayout(m.network);
   const chain = `obs_dim ${m.network.obs_dim} → hidden [${m.network.hidden.join(", ")}] → act_dim ${m.network.act_dim}`;
@@ -410,7 +411,7 @@ export function specMismatch(policy: PortSpec, port: PortSpec): string | null {
 // Error wording
 // ---------------------------------------------------------------------------------------------
 
-function describeIssue(issue: z.core.$ZodIssue): Problem {
+function describeIssue(issue: z.core.$ZodIssue): ManifestProblem {
   if (issue.code === "unrecognized_keys") {
     const [first, ...rest] = issue.keys;
     const also = rest.length > 0 ? `; also ${rest.map((k) => JSON.stringify(k)).join(", ")}` : "";

@@ -4,8 +4,10 @@
  * (batch 1). Weights use the tfjs dense layout, kernel row-major [in][out], so a trained
  * model's `getWeights()` data can be copied in as is.
  *
- * Activations accumulate in float64 scratch (JS arithmetic is double anyway), so the result
- * differs from a float64 reference only by the final rounding of each output to float32.
+ * Activations accumulate in float64 scratch (JS arithmetic is double anyway) and each sum runs
+ * in the naive order (bias, then input 0, 1, …), so the only difference from a float64
+ * reference is the final rounding of each output to float32, and a row's result never depends
+ * on the batch it came in.
  */
 
 export type MlpActivation = "tanh" | "relu";

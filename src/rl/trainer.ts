@@ -155,8 +155,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
 
   let interrupted = false;
-  let pi = new Mlp(model.exportLayers("pi"), config.policy.activation);
-  let vf = new Mlp(model.exportLayers("vf"), config.policy.activation);
+  const pi = new Mlp(model.exportLayers("pi"), config.policy.activation);
+  const vf = new Mlp(model.exportLayers("vf"), config.policy.activation);
   progress.start();
   try {
     while (update < numUpdates) {
@@ -197,8 +197,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
       const updateSeconds = (performance.now() - tUpdate) / 1000;
       update++;
-      pi = new Mlp(model.exportLayers("pi"), config.policy.activation);
-      vf = new Mlp(model.exportLayers("vf"), config.policy.activation);
+      pi.setWeights(model.exportLayers("pi"));
+      vf.setWeights(model.exportLayers("vf"));
 
       const row = metricsRow({ update, envSteps, wall: wall(), sessionSteps: envSteps - (resumeFrom?.state.env_steps ?? 0), sessionSeconds: (performance.now() - t0) / 1000 }, stats, recent, finished.length, lr, model, batch.logJac, rolloutSeconds, updateSeconds);
       metrics.append(row);
