@@ -1,6 +1,6 @@
 /**
  * Hopper-v5 task constants (Gymnasium `hopper_v5.py` defaults, as documented in
- * /work/shared/reference/ROBOTS.md). Kept as a typed module rather than YAML so the compiled
+ * ../shared/reference/ROBOTS.md). Kept as a typed module rather than YAML so the compiled
  * `dist/sims/hopper/` needs no data files. Physics settings (timestep, solver, contacts) live
  * in the robot's sidecar, `robots/hopper/hopper.locomote.yaml`.
  */

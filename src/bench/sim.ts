@@ -1,5 +1,5 @@
 /**
- * Simulation speed benchmark, same protocol as /work/shared/bench/mujoco/run.sh:
+ * Simulation speed benchmark, same protocol as ../shared/bench/mujoco/run.sh:
  * start from the initial pose (qpos0, zero velocity), each env step draws a uniform random
  * action inside the action box and holds it for frame_skip physics steps, no resets and no
  * termination; an untimed warm-up, then REPS timed repetitions of the identical sequence,

@@ -68,13 +68,14 @@ const STREAMS = { init: 1_000_001, actions: 1_000_002, minibatches: 1_000_003 } 
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config } = options;
-  const backend = await initBackend();
-  const task = options.task ?? (await loadTask(config.sim));
+  // The run directory first: a refused run_dir should answer before anything heavy loads.
   const run = await RunDirectory.create(config.run_dir, {
     resume: options.resume ?? false,
     overwrite: options.overwrite ?? false,
     name: `${config.robot} ${config.algo} seed ${config.seed}`,
   });
+  const backend = await initBackend();
+  const task = options.task ?? (await loadTask(config.sim));
   const checkpointRoot = run.checkpointsDir;
   const resumeFrom = options.resume ? readLatestCheckpoint(checkpointRoot) : null;
   if (options.resume && !resumeFrom) {

@@ -109,7 +109,7 @@ export class RunDirectory {
         if (options.overwrite !== true) {
           throw new RunDirectoryError(
             `run directory ${abs} already holds a run (${existing.join(", ")}); ` +
-              `expected an empty or new directory — resume it, pass overwrite, or choose another run_dir`,
+              `expected an empty or new directory — continue it with --resume, start over with --overwrite, or pick another run_dir:=…`,
           );
         }
         for (const name of existing) rmSync(join(abs, name), { force: true });
