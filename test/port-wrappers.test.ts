@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { AutoReset } from "../src/port/wrappers/auto-reset.js";
+import { TimeLimit } from "../src/port/wrappers/time-limit.js";
+import { SimPort } from "../src/sim/sim-port.js";
+import type { TaskDefinition, TaskInstance } from "../src/sim/task.js";
+
+/** Counter task: obs = [steps so far, id], reward 1, terminates when the action is > 0.5. */
+function counterTask(): TaskDefinition {
+  let ids = 0;
+  return {
+    name: "counter",
+    maxEpisodeSteps: 3,
+    spec: {
+      robot: "counter",
+      observation: { names: ["t", "episode"], low: [0, 0], high: [Infinity, Infinity] },
+      action: { names: ["stop"], low: [0], high: [1] },
+      actuators: [{ joint: "stop", interface: "effort", gear: 1 }],
+      dt: 1,
+      metrics: ["reward_one"],
+    },
+    createInstance: (): TaskInstance => {
+      let t = 0;
+      let episode = 0;
+      const inst = {
+        terminated: false,
+        reset(_rng: unknown, obs: Float32Array) {
+          t = 0;
+          episode = ++ids;
+          inst.terminated = false;
+          obs[0] = t;
+          obs[1] = episode;
+        },
+        step(action: Float32Array, obs: Float32Array, metrics: Float32Array) {
+          t++;
+          inst.terminated = action[0]! > 0.5;
+          obs[0] = t;
+          obs[1] = episode;
+          metrics[0] = 1;
+          return 1;
+        },
+        free() {},
+      };
+      return inst;
+    },
+  };
+}
+
+describe("TimeLimit + AutoReset", () => {
+  it("truncates at the limit, keeps the final observation, and resets in the same step", () => {
+    const task = counterTask();
+    const port = new AutoReset(new TimeLimit(new SimPort(task, { numEnvs: 2 }), task.maxEpisodeSteps));
+    port.resetAll();
+    const { obs, action, terminated, truncated, reward, metrics } = port.buffers;
+    const ep0 = obs[1]!;
+    const ep1 = obs[3]!;
+    // env 0 runs on; env 1 terminates at its second step.
+    action.set([0, 0]);
+    port.step();
+    expect(Array.from(truncated)).toEqual([0, 0]);
+    action.set([0, 1]);
+    port.step();
+    expect(Array.from(terminated)).toEqual([0, 1]);
+    expect(Array.from(truncated)).toEqual([0, 0]);
+    expect(port.finalObs[2]).toBe(2); // env 1's last obs: t = 2 of its first episode
+    expect(port.finalObs[3]).toBe(ep1);
+    expect(obs[2]).toBe(0); // env 1 already reset
+    expect(obs[3]).not.toBe(ep1);
+    expect(reward[1]).toBe(1); // the reward of the terminating step survives the reset
+    expect(metrics["reward_one"]![1]).toBe(1);
+    action.set([0, 0]);
+    port.step();
+    // env 0 reaches the 3-step limit: truncated, not terminated.
+    expect(Array.from(truncated)).toEqual([1, 0]);
+    expect(Array.from(terminated)).toEqual([0, 0]);
+    expect(port.finalObs[0]).toBe(3);
+    expect(port.finalObs[1]).toBe(ep0);
+    expect(obs[0]).toBe(0);
+  });
+
+  it("a step that terminates at the limit counts as terminated only", () => {
+    const task = counterTask();
+    const port = new AutoReset(new TimeLimit(new SimPort(task, { numEnvs: 1 }), task.maxEpisodeSteps));
+    port.resetAll();
+    const { action, terminated, truncated } = port.buffers;
+    action[0] = 0;
+    port.step();
+    port.step();
+    action[0] = 1;
+    port.step();
+    expect(terminated[0]).toBe(1);
+    expect(truncated[0]).toBe(0);
+  });
+});
