@@ -15,7 +15,9 @@ export async function runTrain(launch: LaunchResult, opts: { resume: boolean; ov
   const sps = Math.round(result.envStepsPerSecond).toLocaleString("en-US");
   if (result.interrupted) {
     out.write(`interrupted after ${result.envSteps.toLocaleString("en-US")} env steps (update ${result.updates}); checkpoint saved.\n`);
-    out.write(`continue with: locomote train ${launchFile} ${Object.entries(launch.args).map(([k, v]) => `${k}:=${v}`).join(" ")} --resume\n`);
+    const changed = launch.declared.filter((a) => launch.args[a.name] !== undefined && launch.args[a.name] !== a.default);
+    const args = changed.map((a) => ` ${a.name}:=${launch.args[a.name]}`).join("");
+    out.write(`continue with: locomote train ${launchFile}${args} --resume\n`);
     out.write(`policy so far: ${result.policyDir}\n`);
     return 130;
   }
