@@ -36,7 +36,7 @@ describe("hopper_ppo.launch.yaml", () => {
   it("loads with its defaults", async () => {
     const result = await loadLaunch(hopper, {});
     expect(result.file).toBe(hopper);
-    expect(result.args).toEqual({ algo: "ppo", seed: "1", total_steps: "1000000", run_dir: "runs/hopper_ppo", num_envs: "8" });
+    expect(result.args).toEqual({ algo: "ppo", seed: "1", total_steps: "1000000", run_dir: "runs/hopper_ppo", num_envs: "4" });
     expect(result.config).toMatchObject({
       robot: "hopper",
       sim: "hopper",
@@ -44,7 +44,7 @@ describe("hopper_ppo.launch.yaml", () => {
       seed: 1,
       total_steps: 1_000_000,
       run_dir: "runs/hopper_ppo",
-      num_envs: 8,
+      num_envs: 4,
       num_workers: 1,
     });
   });
@@ -56,16 +56,16 @@ describe("hopper_ppo.launch.yaml", () => {
     expect(config.seed).toBe(3);
     expect(config.total_steps).toBe(200_000);
     expect(config.run_dir).toBe("/tmp/r");
-    expect(config.num_envs).toBe(8);
+    expect(config.num_envs).toBe(4);
     expect(args).toMatchObject({ seed: "3", total_steps: "200000", run_dir: "/tmp/r" });
   });
 
   it("spells out the schema defaults", async () => {
     const { config } = await loadLaunch(hopper, {});
     expect(config.ppo).toEqual({
-      n_steps: 256,
+      n_steps: 512,
       n_epochs: 10,
-      num_minibatches: 4,
+      num_minibatches: 8,
       learning_rate: 3e-4,
       anneal_lr: true,
       gamma: 0.99,
@@ -78,7 +78,7 @@ describe("hopper_ppo.launch.yaml", () => {
       target_kl: null,
       adam_eps: 1e-5,
     });
-    expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: 0, value_hidden: [64, 64] });
+    expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64] });
     expect(config.normalize).toEqual({ observation: true, reward: true, clip_observation: 10, clip_reward: 10 });
     expect(config.eval).toEqual({ episodes: 10, every_updates: 0 });
     expect(config.checkpoint).toEqual({ every_updates: 20, keep: 3 });
@@ -104,7 +104,7 @@ describe("hopper_ppo.launch.yaml", () => {
       ["seed", "1"],
       ["total_steps", "1000000"],
       ["run_dir", "runs/hopper_ppo"],
-      ["num_envs", "8"],
+      ["num_envs", "4"],
     ]);
     for (const arg of declared) expect(arg.description).toBeTruthy();
     const text = formatLaunchArgs(declared);

@@ -94,7 +94,7 @@ export const PolicyConfigSchema = section("policy settings", {
   /** Activation between hidden layers, for both the policy and value networks. */
   activation: oneOf(ACTIVATIONS).default("tanh"),
   /** Initial log standard deviation of the state-independent Gaussian action noise. */
-  log_std_init: num().default(0),
+  log_std_init: num().default(-0.5),
   /** Hidden layer sizes of the value (critic) MLP, a separate network from the policy. */
   value_hidden: layers().default(() => [64, 64]),
 });
@@ -112,11 +112,11 @@ export const NormalizeConfigSchema = section("normalization settings", {
 
 export const PpoConfigSchema = section("PPO hyperparameters", {
   /** Steps collected per env per update (batch = num_envs * n_steps). */
-  n_steps: int({ gt: 0 }).default(256),
+  n_steps: int({ gt: 0 }).default(512),
   /** Passes over each batch per update. */
   n_epochs: int({ gt: 0 }).default(10),
   /** Minibatches each batch is split into per epoch. */
-  num_minibatches: int({ gt: 0 }).default(4),
+  num_minibatches: int({ gt: 0 }).default(8),
   /** Adam learning rate (initial value when annealed). */
   learning_rate: num({ gt: 0 }).default(3e-4),
   /** Linearly anneal the learning rate to 0 over total_steps. */
@@ -174,7 +174,7 @@ const trainShape = {
   /** Output folder for checkpoints, logs and the frozen policy; defaults to runs/<robot>_<algo>. */
   run_dir: name("an output folder").optional(),
   /** Parallel simulated environments. */
-  num_envs: int({ gte: 1, lte: 4096 }).default(8),
+  num_envs: int({ gte: 1, lte: 4096 }).default(4),
   /** Worker threads stepping the envs; 0 = one per core. */
   num_workers: int({ gte: 0, lte: 64, note: "(0 = one per core)" }).default(1),
   /** Policy and value network shapes. */
