@@ -49,13 +49,12 @@ describe("Hopper-v5 dynamics and rules", () => {
       inst.reset(new Rng(seed), obs);
       expect(inst.terminated).toBe(false);
       const qpos0 = [1.25, 0, 0, 0, 0];
-      // (Thigh and leg start on their upper limit 0 when the noise would put them beyond it.)
+      // Thigh and leg start at their upper limit 0: half the time the noise puts them beyond
+      // it, and the soft limits push them back after the reset, as in MuJoCo.
       for (let i = 0; i < 5; i++) {
         expect(obs[i]).toBeGreaterThanOrEqual(qpos0[i]! - 5e-3 - 1e-6);
         expect(obs[i]).toBeLessThanOrEqual(qpos0[i]! + 5e-3 + 1e-6);
       }
-      expect(obs[2]).toBeLessThanOrEqual(0);
-      expect(obs[3]).toBeLessThanOrEqual(0);
       for (let i = 5; i < 11; i++) expect(Math.abs(obs[i]!)).toBeLessThanOrEqual(5e-3 + 1e-4);
     }
     inst.free();
@@ -102,7 +101,7 @@ describe("Hopper-v5 dynamics and rules", () => {
     b.free();
   });
 
-  it("terminates when unhealthy: zero action falls through pitch in a plausible number of steps", () => {
+  it("terminates when unhealthy: zero action falls through pitch after as many steps as MuJoCo", () => {
     const inst = task.createInstance();
     const { obs, metrics, action } = buffers();
     const lengths: number[] = [];
@@ -119,10 +118,12 @@ describe("Hopper-v5 dynamics and rules", () => {
       lengths.push(t);
     }
     const mean = lengths.reduce((a, b) => a + b, 0) / lengths.length;
-    // MuJoCo (Hopper-v5, same protocol, 500 seeds): mean 150, range 103–291 steps.
-    console.log(`zero action: episode lengths ${lengths.join(" ")} (mean ${mean.toFixed(1)})`);
-    expect(mean).toBeGreaterThan(40);
-    expect(mean).toBeLessThan(300);
+    // MuJoCo 2.2.2 with the same reset noise (locomote's Rng(seed), test/fixtures/hopper-mujoco.c):
+    // 117 182 128 138 128 138 138 139 222 150, mean 148 (500 seeds: mean 150, range 103–291).
+    const mujoco = [117, 182, 128, 138, 128, 138, 138, 139, 222, 150];
+    const mjMean = mujoco.reduce((a, b) => a + b, 0) / mujoco.length;
+    console.log(`zero action: episode lengths ${lengths.join(" ")} (mean ${mean.toFixed(1)}; MuJoCo ${mjMean.toFixed(1)})`);
+    expect(Math.abs(mean / mjMean - 1)).toBeLessThan(0.15);
     inst.free();
   });
 

@@ -7,41 +7,85 @@
  *   the URDF says (`setAdditionalMassProperties`, colliders at density 0).
  * - Planar root: a generic impulse joint from a fixed anchor body to the root link that locks
  *   the translation along the plane normal and the two rotations about in-plane axes.
- * - Hinges: revolute impulse joints with limits; contacts between the two bodies disabled.
+ * - Hinges: revolute impulse joints; contacts between the two bodies disabled.
  * - Damping d and armature a (`armatureModel: joint_motor`): one ForceBased velocity motor per
- *   joint whose target and factor are refreshed every physics step (h) from the joint rate
+ *   joint whose target and factor are refreshed before every world step (h) from the joint rate
  *   v₀ at the start of the step: factor d + a/h, target (a/h)·v₀/(d + a/h). The motor force
  *   d·(0 − v) + (a/h)·(v₀ − v) is implicit damping plus −a·q̈ on the relative motion: exactly
- *   MuJoCo's M[q,q] += a with damping −d·q̇. (The `child_inertia` model instead adds a to the
- *   child's inertia about the hinge axis, which also adds it to the parent chain's rotation.)
+ *   MuJoCo's M[q,q] += a with damping −d·q̇, once the solver has converged. (The `child_inertia`
+ *   model instead adds a to the child's inertia about the hinge axis, which also adds it to the
+ *   parent chain's rotation; with the foot on the ground it loses the ankle's armature.)
+ * - Limits (`limitModel: soft`, default): MuJoCo's soft limit, through the same motor. While a
+ *   joint is beyond a limit by r, MuJoCo solves f = (q̈_ref − q̈)/R with q̈_ref = −b·q̇ − k·imp(r)·r
+ *   (solref 0.02 1, solimp 0.9 0.95 0.001: b = 105, k = 2770) and R = (1 − imp)/imp·invweight0,
+ *   invweight0 = (M⁻¹)ᵢᵢ at the rest pose (computed here from the description; equal to MuJoCo's
+ *   dof_invweight0 for the hopper to 6 digits). That is an implicit damper of gain 1/(h·R)
+ *   towards v₀ + h·q̈_ref, added to the motor's factor and target, and only while q̈_ref pushes
+ *   out of the violation (MuJoCo's limit force is one-sided). A state beyond a limit is kept, as
+ *   in MuJoCo (Hopper-v5's reset noise puts the thigh and leg beyond their limit half the time;
+ *   the push back is the kick that starts the zero-action fall). `hard`: Rapier's limits, and a
+ *   start beyond a limit is placed on it.
  * - Motors: torque τ = gear·clamp(ctrl) as +τ·axis on the child and −τ·axis on the parent.
  *   Rapier keeps user torques between steps, so they are written once per `setControl` when
  *   every hinge axis is fixed in the world (planar robots) and every physics step otherwise.
  * - Contacts: capsules (Rapier's lie along local Y, URDF cylinders along Z), a half-space
  *   ground, friction combined with the description's rule (MuJoCo: max), contact skin =
  *   MuJoCo margin, collision groups for ground-only vs. self-collision, sleeping disabled.
- * - Reset restores a snapshot of the freshly built world before placing the bodies, so an
- *   episode never inherits solver warm-start or contact caches from the previous one: the same
- *   reset state gives the same trajectory whatever ran before. Hinge angles beyond a limit are
- *   placed on the limit (Rapier's limits are hard; see `setState`).
- * - Solver: 1 substep (`solver_iterations: 1`) with several PGS iterations. The armature motor
- *   is exact only when its target is refreshed every substep, which JS can do only per step.
+ *   Robot-robot contacts are frictionless (MuJoCo's condim 1): each geom has a second,
+ *   ground-blind collider with friction 0 that takes the self-contacts.
+ * - Solver (`MUJOCO_LIKE_SOLVER` in rapier.ts, set by patching the world snapshot, since the JS
+ *   API cannot): 1 substep of 30 PGS iterations and no unbiased stabilization pass, soft
+ *   contacts 15 Hz / damping ratio 1 on the ground and between bodies, no speculative contacts.
+ * - Reset restores the (patched) snapshot of the freshly built world before placing the bodies,
+ *   so an episode never inherits solver warm-start or contact caches from the previous one: the
+ *   same reset state gives the same trajectory whatever ran before.
  *
- * Known differences from MuJoCo (hopper.xml, MuJoCo 2.2.2; see test/physics-articulation.test.ts):
- * - PGS solves the armature motor together with the joint rows: with 12 iterations the
- *   contact-free joint accelerations of the hopper are within ~2% of MuJoCo's. Convergence
- *   slows as m·d²/I_com of the child grows (a thin arm with ratio 18 kept a 38% error).
- * - With the foot on the ground, Rapier's position-correction velocities leak through the stiff
- *   armature motor into the chain (Rapier's stabilization pass is not configurable from JS):
- *   under zero action the hopper falls after ~91 env steps where MuJoCo takes ~150. Under random
- *   actions the episode lengths agree (≈21 vs 22.5 steps).
- * - Limits are hard: overshoot ≤ 0.022 rad under full torque (MuJoCo's soft limits: ≤ 0.11).
- * - Contacts are rigid at the velocity level (MuJoCo's are soft, solref 0.02): the hopper rests
- *   ~5 mm higher. Robot-robot contacts keep friction (MuJoCo's condim 1 makes them frictionless).
+ * Why (measured against MuJoCo 2.2.2 on Gymnasium's hopper.xml with sims/hopper/mujoco-compare.ts
+ * and test/physics-mujoco.test.ts; Rapier's own defaults with 12 PGS iterations were used before):
+ * - Rapier solves each substep as a biased PGS pass (12 iterations), the position update, then
+ *   ONE unbiased "stabilization" iteration that sets the final velocities. Friction was solved
+ *   only there (one Gauss-Seidel sweep per step) and the stiff armature motors (a/h = 500) were
+ *   far from converged: standing on its foot the hopper fell at 4.2 1/s where MuJoCo falls at
+ *   3.21 (linearized rigid model, foot pinned: 3.32), and zero-action episodes lasted 91 env
+ *   steps instead of 153. More PGS iterations or substeps do not help (the last unbiased sweep
+ *   still decides); 12+ stabilization iterations or dropping that pass with 30 PGS iterations
+ *   do (both 3.21–3.23).
+ * - The stabilization pass also makes every contact rigid at the velocity level, and Rapier's
+ *   2 cm speculative contacts stop a striking foot exactly at the surface: impacts were
+ *   instantaneous where MuJoCo's soft contacts (solref 0.02 1, solimp 0.8 0.8 0.01) take ~30 ms.
+ *   Without that pass, soft contacts act as spring-dampers: 15 Hz / 1 matches MuJoCo's rest
+ *   height (1.2061 vs 1.2062 m; 5 mm higher before) and landing dip (min 1.1984 vs 1.1981 m).
+ * - Hard limits stopped joints instantly (MuJoCo's soft limits overshoot ~0.1 rad); without the
+ *   stabilization pass they even bounced (the position correction stays in the velocity).
+ *
+ *   setting                                      zero-action  per-seed  stand  drop z / angles  open-loop  1-step Δqvel   env steps/s
+ *                                                mean (153)   |Δ|       (3.21) RMS              diverges   contact/air   (CPU, quick)
+ *   A  Rapier defaults, 12 PGS (before)          91           62        4.19   6.0 mm / 78 mrad  step 11    318% / 83%    16.9k
+ *   B  A + 12 stabilization iterations           153          27        3.23   6.1 / 7.8         12         187 / 59      12.1k
+ *   C  A, no stabilization pass, 30 PGS          133          39        3.66   5.9 / 14          34         156 / 117     10.9k
+ *   D  C + ground 15 Hz/1, prediction 0          118          38        3.23   0.9 / 8.4         34         28 / 117      11.1k
+ *   E  D + soft limits, frictionless self-cont.  147          12        3.23   0.9 / 6.4         35         18 / 8        11.3k
+ *   E is adopted. `bench:sim` protocol: 11.6–11.8k env steps/s (wall ≈ CPU, two runs) vs 17.0k
+ *   before; MuJoCo's run.sh gave 17.0k in the same minute.
+ *   No effect on these runs: contact recycling off, the JS `contact_natural_frequency` setter
+ *   (it sets only dynamic-dynamic contacts; ground contacts use the separate static softness),
+ *   frictionless self-contacts alone. Worse: 2 motor-refreshing substeps (8.5k/s, same errors),
+ *   Rapier substeps (solver_iterations 4: 7.2k/s), child_inertia (stand 4.75, random episodes
+ *   7.9 steps vs MuJoCo's 23.7), softening the joints instead of the limits (150 Hz joints:
+ *   limits like MuJoCo's but anchors stretch 7 mm).
+ *
+ * Known differences from MuJoCo that remain:
+ * - Semi-implicit Euler vs RK4: in free fall the hopper is 0.8 mm lower at touchdown.
+ * - Rapier's soft contact is not MuJoCo's impedance model (and its friction is one pair of
+ *   tangent rows per manifold, MuJoCo's a pyramid per point): one env step from MuJoCo's states
+ *   in contact differs by 18% of the velocity change (8% in the air, mostly limits).
+ * - Random-action episodes last 25.8 env steps vs MuJoCo's 23.7 (same reset noise and actions).
+ * - The snapshot patching depends on this Rapier build's serialization layout; `rapier.ts`
+ *   checks it on first use and throws on any other build.
  */
 import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription } from "../robot/description.js";
-import { rapier, type Rapier } from "./rapier.js";
+import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters } from "./rapier.js";
 import {
   matFromQuat,
   quatConjMul,
@@ -59,6 +103,8 @@ type RawVector = ReturnType<Rapier["VectorOps"]["intoRaw"]>;
 /** Collision-group bits: ground and robot. */
 const GROUND_BIT = 0x0001;
 const ROBOT_BIT = 0x0002;
+/** Robot colliders that only meet other robot colliders (frictionless self-contacts). */
+const SELF_BIT = 0x0004;
 
 /** One movable link: its body, and the joint from its parent. */
 interface LinkModel {
@@ -79,6 +125,11 @@ interface LinkModel {
   /** Hinge limits (±Infinity when unlimited). */
   readonly lower: number;
   readonly upper: number;
+  /**
+   * Soft limits: the limit's share of the joint motor, 1/(h·R) per unit impedance ratio, with
+   * R = MuJoCo's regularizer diagonal invweight0 (M⁻¹ at the rest pose); 0 without soft limits.
+   */
+  limitGain: number;
   readonly bodyHandle: number;
   readonly jointHandle: number;
 }
@@ -90,6 +141,46 @@ export interface ArticulationOptions {
   pgsIterations?: number;
   /** Overrides the description's armature model. */
   armatureModel?: "joint_motor" | "child_inertia";
+  /**
+   * Rapier world steps per physics step (timestep / substeps each); the armature motor is
+   * refreshed before each. Default 1.
+   */
+  substeps?: number;
+  /**
+   * Solver parameters the JS API does not expose (see `SolverParameters`); each one given
+   * overrides `MUJOCO_LIKE_SOLVER`. `RAPIER_DEFAULT_SOLVER` restores Rapier's own.
+   */
+  solver?: SolverParameters;
+  /** Contact skin (m) of every collider; default the description's margin. */
+  contactSkin?: number;
+  /**
+   * Friction on robot-robot contacts (default false: zero friction, like MuJoCo's condim 1,
+   * through a second, ground-blind collider per geom). true gives them the combined geom friction.
+   */
+  selfContactFriction?: boolean;
+  /**
+   * Joint limits: `soft` (default: MuJoCo's soft limit with its default solref 0.02 1 and solimp
+   * 0.9 0.95 0.001, reproduced through the joint motor; see the header) or `hard` (Rapier's
+   * limits; a start beyond a limit is placed on it).
+   */
+  limitModel?: "hard" | "soft";
+}
+
+/**
+ * MuJoCo's default joint-limit softness (mjModel jnt_solref / jnt_solimp, which hopper.xml keeps):
+ * reference acceleration −b·v − k·imp(r)·r with b = 2/(dmax·timeconst), k = 1/(dmax·timeconst·dampratio)²,
+ * impedance imp rising from dmin at r = 0 to dmax at |r| ≥ width (midpoint 0.5, power 2).
+ */
+const LIMIT_SOLREF = { timeconst: 0.02, dampratio: 1 } as const;
+const LIMIT_SOLIMP = { dmin: 0.9, dmax: 0.95, width: 0.001, midpoint: 0.5, power: 2 } as const;
+
+/** MuJoCo's constraint impedance for a violation of |r| (engine_core_constraint.c, getimpedance). */
+function impedance(r: number): number {
+  const { dmin, dmax, width, midpoint, power } = LIMIT_SOLIMP;
+  const x = Math.abs(r) / width;
+  if (x >= 1) return dmax;
+  const y = x <= midpoint ? x ** power / midpoint ** (power - 1) : 1 - (1 - x) ** power / (1 - midpoint) ** (power - 1);
+  return dmin + y * (dmax - dmin);
 }
 
 export class Articulation {
@@ -122,6 +213,10 @@ export class Articulation {
   /** True when every hinge axis stays fixed in the world (planar robot, axes ∥ plane normal). */
   private readonly axesFixed: boolean;
   private readonly useArmatureMotor: boolean;
+  private readonly softLimits: boolean;
+  /** Rapier world steps per physics step and their length. */
+  private readonly substeps: number;
+  private readonly subDt: number;
   private readonly groundCollider: number;
   private readonly robotColliders: number[] = [];
   private readonly margin: number;
@@ -143,14 +238,19 @@ export class Articulation {
     this.R = R;
     const phys = desc.physics;
     this.timestep = phys.timestep;
+    this.substeps = Math.max(1, Math.round(options.substeps ?? 1));
+    this.subDt = phys.timestep / this.substeps;
     const armatureModel = options.armatureModel ?? phys.armatureModel;
     this.useArmatureMotor = armatureModel === "joint_motor";
+    this.softLimits = (options.limitModel ?? "soft") === "soft";
     this.margin = desc.contact.margin;
+    const skin = options.contactSkin ?? this.margin;
+    const selfFriction = options.selfContactFriction ?? false;
     this.rawVec = R.VectorOps.intoRaw({ x: 0, y: 0, z: 0 });
     this.rawGravity = R.VectorOps.intoRaw({ x: phys.gravity[0], y: phys.gravity[1], z: phys.gravity[2] });
 
     const world = new R.World({ x: phys.gravity[0], y: phys.gravity[1], z: phys.gravity[2] });
-    world.timestep = phys.timestep;
+    world.timestep = this.subDt;
     world.numSolverIterations = options.solverIterations ?? phys.solverIterations;
     world.numInternalPgsIterations = options.pgsIterations ?? phys.pgsIterations;
     this.world = world;
@@ -161,8 +261,12 @@ export class Articulation {
       average: R.CoefficientCombineRule.Average,
       multiply: R.CoefficientCombineRule.Multiply,
     }[desc.contact.frictionCombine];
-    const robotFilter = GROUND_BIT | (desc.contact.selfCollision === "non_adjacent" ? ROBOT_BIT : 0);
-    const robotGroups = (ROBOT_BIT << 16) | robotFilter;
+    const selfCollide = desc.contact.selfCollision === "non_adjacent";
+    // Robot colliders meet the ground and (non-adjacent) each other; with frictionless
+    // self-contacts, a second collider per geom (SELF_BIT, friction 0) takes the latter.
+    const splitSelf = selfCollide && !selfFriction;
+    const robotGroups = (ROBOT_BIT << 16) | GROUND_BIT | (selfCollide && !splitSelf ? ROBOT_BIT : 0);
+    const selfGroups = (SELF_BIT << 16) | SELF_BIT;
 
     // Ground.
     const fixed = world.createRigidBody(R.RigidBodyDesc.fixed());
@@ -174,7 +278,7 @@ export class Articulation {
         .setFriction(g.friction)
         .setFrictionCombineRule(combine)
         .setRestitution(0)
-        .setContactSkin(this.margin)
+        .setContactSkin(skin)
         .setCollisionGroups((GROUND_BIT << 16) | ROBOT_BIT);
       this.groundCollider = world.createCollider(cd, fixed).handle;
     }
@@ -253,7 +357,7 @@ export class Articulation {
           { x: frame[0], y: frame[1], z: frame[2], w: frame[3] },
         );
       const body = world.createRigidBody(bodyDesc);
-      for (const col of link.collisions) {
+      for (const col of link.collisions) for (const selfOnly of splitSelf ? [false, true] : [false]) {
         const cd = colliderDesc(R, col.geometry);
         const q = quatFromRpy(...col.origin.rpy);
         // Rapier capsules/cylinders lie along local Y, URDF's along Z: rotate +90° about X first.
@@ -265,11 +369,11 @@ export class Articulation {
         cd.setTranslation(col.origin.xyz[0], col.origin.xyz[1], col.origin.xyz[2])
           .setRotation({ x: qc[0]!, y: qc[1]!, z: qc[2]!, w: qc[3]! })
           .setDensity(0)
-          .setFriction(col.friction)
+          .setFriction(selfOnly ? 0 : col.friction)
           .setFrictionCombineRule(combine)
           .setRestitution(0)
-          .setContactSkin(this.margin)
-          .setCollisionGroups(robotGroups);
+          .setContactSkin(skin)
+          .setCollisionGroups(selfOnly ? selfGroups : robotGroups);
         this.robotColliders.push(world.createCollider(cd, body).handle);
       }
 
@@ -305,8 +409,9 @@ export class Articulation {
         const uj = j as InstanceType<Rapier["RevoluteImpulseJoint"]>;
         // JointData's limit fields are ignored for revolute joints: set them on the joint.
         // Rapier's angle has MuJoCo's sign (right hand about the child-frame axis).
-        if (joint.type === "revolute" && joint.limit) uj.setLimits(joint.limit.lower, joint.limit.upper);
-        if (joint.damping > 0 || (this.useArmatureMotor && armature > 0)) {
+        const limited = joint.type === "revolute" && !!joint.limit;
+        if (limited && !this.softLimits) uj.setLimits(joint.limit!.lower, joint.limit!.upper);
+        if (joint.damping > 0 || (this.useArmatureMotor && armature > 0) || (limited && this.softLimits)) {
           uj.configureMotorModel(R.MotorModel.ForceBased);
           uj.configureMotorVelocity(0, joint.damping);
         }
@@ -325,6 +430,7 @@ export class Articulation {
         armature,
         lower: !isRoot && joint.type === "revolute" && joint.limit ? joint.limit.lower : -Infinity,
         upper: !isRoot && joint.type === "revolute" && joint.limit ? joint.limit.upper : Infinity,
+        limitGain: 0,
         bodyHandle: body.handle,
         jointHandle,
       });
@@ -357,7 +463,18 @@ export class Articulation {
       return Math.abs(Math.abs(d) - 1) < 1e-9;
     });
 
-    this.snapshot = world.takeSnapshot();
+    // Solver parameters the JS API cannot set: patch the snapshot every reset restores from.
+    const snapshot = patchSolverParameters(world.takeSnapshot(), { ...MUJOCO_LIKE_SOLVER, ...options.solver }, this.links.length);
+    this.world = R.World.restoreSnapshot(snapshot);
+    world.free();
+    this.snapshot = snapshot;
+    this.motorOff = new Uint8Array(this.links.length);
+    if (this.softLimits) {
+      const invWeight = this.restInverseWeights(rootJoint, order.map((o) => o.link));
+      for (const l of this.links) {
+        if (l.dof >= 0 && Number.isFinite(l.lower)) l.limitGain = 1 / (invWeight[l.dof]! * this.subDt);
+      }
+    }
     const q0 = new Float64Array(desc.qpos0);
     this.setState(q0, new Float64Array(this.nv));
   }
@@ -389,9 +506,10 @@ export class Articulation {
 
   /** Advances `n` physics steps with the current controls. */
   step(n = 1): void {
-    for (let s = 0; s < n; s++) {
+    const k = n * this.substeps;
+    for (let s = 0; s < k; s++) {
       if (!this.axesFixed) this.applyTorques(true);
-      if (this.useArmatureMotor) this.updateJointMotors();
+      if (this.useArmatureMotor || this.softLimits) this.updateJointMotors();
       this.stepWorld();
     }
     this.stateValid = false;
@@ -456,6 +574,7 @@ export class Articulation {
     const fresh = R.World.restoreSnapshot(this.snapshot);
     this.world.free();
     this.world = fresh;
+    this.motorOff.fill(0); // the snapshot's motors have their default (unbounded) force
 
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
     // Root pose and origin velocity.
@@ -479,10 +598,11 @@ export class Articulation {
     for (let i = 1; i < this.links.length; i++) {
       const l = this.links[i]!;
       const pi = l.parent;
-      // Rapier's limits are hard: a start beyond one would be pushed out within a step and
-      // fling the robot (MuJoCo's soft limits push back over ~20 ms). Start on the limit.
+      // Soft limits start beyond a limit as MuJoCo does and push back over ~20 ms. Rapier's
+      // hard limits would push out within a step and fling the robot: start on the limit.
       const qi = qpos[l.dof]!;
-      quatFromAxisAngle(t, 0, l.axis, 0, qi < l.lower ? l.lower : qi > l.upper ? l.upper : qi);
+      const qc = this.softLimits ? qi : qi < l.lower ? l.lower : qi > l.upper ? l.upper : qi;
+      quatFromAxisAngle(t, 0, l.axis, 0, qc);
       quatMul(t, 4, q, 4 * pi, l.originQuat, 0);
       quatMul(q, 4 * i, t, 4, t, 0);
       quatRotate(p, 3 * i, q, 4 * pi, l.originPos, 0);
@@ -520,8 +640,8 @@ export class Articulation {
 
   /**
    * Number of active contact points after the last step: points within the margin or that
-   * carried an impulse (Rapier keeps resting contacts about skin + 1 mm apart, and also lists
-   * predictive points that are still apart). Allocates: for benchmarks and tests only.
+   * carried an impulse (Rapier also lists points that are still apart within the contact
+   * skins). Allocates: for benchmarks and tests only.
    */
   contactCount(): number {
     const np = this.world.narrowPhase;
@@ -622,32 +742,137 @@ export class Articulation {
 
   /** Refreshes each joint motor from the current joint rate (armature + damping, see header). */
   private updateJointMotors(): void {
-    const h = this.timestep;
+    const h = this.subDt;
     const raw = this.world.bodies.raw;
     const joints = this.world.impulseJoints.raw;
     const b = this.f32;
-    // Only rotations and angular velocities are needed.
+    // Only rotations (for joint angles or moving axes) and angular velocities are needed.
+    const needRot = !this.axesFixed || this.softLimits;
     for (let i = 0; i < this.links.length; i++) {
       const handle = this.links[i]!.bodyHandle;
       raw.rbAngvel(handle, b);
       this.ang[3 * i] = b[0]!; this.ang[3 * i + 1] = b[1]!; this.ang[3 * i + 2] = b[2]!;
-      if (!this.axesFixed) {
+      if (needRot) {
         raw.rbRotation(handle, b);
         this.quat[4 * i] = b[0]!; this.quat[4 * i + 1] = b[1]!; this.quat[4 * i + 2] = b[2]!; this.quat[4 * i + 3] = b[3]!;
       }
     }
     if (this.axesFixed) this.ensureRestAxes();
+    const { timeconst, dampratio } = LIMIT_SOLREF;
+    const dmax = LIMIT_SOLIMP.dmax;
+    const bLim = 2 / (dmax * timeconst);
+    const kLim = 1 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio);
+    const t = this.tmp;
+    const useArm = this.useArmatureMotor;
     for (let i = 1; i < this.links.length; i++) {
       const l = this.links[i]!;
-      if (l.armature <= 0 && l.damping <= 0) continue;
+      const arm = useArm ? l.armature : 0;
+      if (arm <= 0 && l.damping <= 0 && l.limitGain === 0) continue;
       const v0 = this.axesFixed ? this.fixedJointRate(i) : this.jointRate(i);
-      const k = l.armature / h;
-      const factor = l.damping + k;
-      joints.jointConfigureMotorVelocity(l.jointHandle, this.R.JointAxis.AngX as number, (k * v0) / factor, factor);
+      // Motor force d·(0 − v) + (a/h)·(v₀ − v) [+ limit]: factor D, target (Σ gain·target)/D.
+      const k = arm / h;
+      let factor = l.damping + k;
+      let weighted = k * v0;
+      if (l.limitGain > 0) {
+        quatMul(t, 4, this.quat, 4 * l.parent, l.originQuat, 0);
+        quatConjMul(t, 0, t, 4, this.quat, 4 * i);
+        const q = twistAngle(t, 0, l.axis, 0);
+        const r = q > l.upper ? q - l.upper : q < l.lower ? q - l.lower : 0;
+        if (r !== 0) {
+          // MuJoCo's soft limit: f = (q̈_ref − q̈)/R with q̈_ref = −b·v − k·imp·r, R = (1−imp)/imp·invweight0,
+          // i.e. an implicit damper of gain 1/(h·R) towards v₀ + h·q̈_ref. Only while it pushes
+          // out of the violation (MuJoCo's limit force is one-sided).
+          const imp = impedance(r);
+          const accRef = -bLim * v0 - kLim * imp * r;
+          if (r > 0 ? accRef < 0 : accRef > 0) {
+            const g = (l.limitGain * imp) / (1 - imp);
+            factor += g;
+            weighted += g * (v0 + h * accRef);
+          }
+        }
+      }
+      // A motor with zero gain would be a rigid velocity lock in Rapier: switch it off instead
+      // (a limit-only joint away from its limits).
+      const off = factor <= 0;
+      if ((off ? 1 : 0) !== this.motorOff[i]) {
+        joints.jointSetMotorMaxForce(l.jointHandle, this.R.JointAxis.AngX as number, off ? 0 : Number.MAX_VALUE);
+        this.motorOff[i] = off ? 1 : 0;
+      }
+      if (!off) joints.jointConfigureMotorVelocity(l.jointHandle, this.R.JointAxis.AngX as number, weighted / factor, factor);
     }
   }
 
+  /**
+   * MuJoCo's dof_invweight0 for the hinges: the diagonal of the inverse joint-space inertia
+   * (armature included) at the rest pose, from the description alone (composite Jacobians).
+   */
+  private restInverseWeights(rootJoint: Joint, linkList: Link[]): Float64Array {
+    const n = this.links.length;
+    const nv = this.nv;
+    // Rest pose: root at its joint origin with zero coordinates, every hinge at 0.
+    const pos = new Float64Array(3 * n);
+    const rot = new Float64Array(4 * n);
+    for (let i = 0; i < n; i++) {
+      const l = this.links[i]!;
+      if (i === 0) {
+        pos.set(rootJoint.origin.xyz, 0);
+        rot.set(this.rootOriginQuat, 0);
+      } else {
+        quatRotate(pos, 3 * i, rot, 4 * l.parent, l.originPos, 0);
+        for (let c = 0; c < 3; c++) pos[3 * i + c]! += pos[3 * l.parent + c]!;
+        quatMul(rot, 4 * i, rot, 4 * l.parent, l.originQuat, 0);
+      }
+    }
+    // Generalized velocity → (v_com, ω) Jacobian columns per body.
+    const inSubtree = (b: number, root: number): boolean => {
+      for (let k = b; k >= 0; k = this.links[k]!.parent) if (k === root) return true;
+      return false;
+    };
+    const M = new Float64Array(nv * nv);
+    const jv = new Float64Array(3 * nv);
+    const jw = new Float64Array(3 * nv);
+    const c = new Float64Array(3);
+    const w = new Float64Array(3);
+    for (let b = 0; b < n; b++) {
+      const lb = this.links[b]!;
+      const inertial = linkList[b]!.inertial!;
+      quatRotate(c, 0, rot, 4 * b, lb.com, 0);
+      for (let k = 0; k < 3; k++) c[k]! += pos[3 * b + k]!;
+      jv.fill(0);
+      jw.fill(0);
+      for (let d = 0; d < 3; d++) {
+        const ax = this.rootAxes.subarray(3 * d, 3 * d + 3);
+        if (this.rootKinds[d] === 0) jv.set(ax, 3 * d);
+        else hingeColumn(jv, jw, d, ax, pos.subarray(0, 3), c);
+      }
+      for (let i = 1; i < n; i++) {
+        if (!inSubtree(b, i)) continue;
+        const li = this.links[i]!;
+        quatRotate(w, 0, rot, 4 * i, li.axis, 0);
+        hingeColumn(jv, jw, li.dof, w, pos.subarray(3 * i, 3 * i + 3), c);
+      }
+      // World inertia about the COM: R_b · R_inertial · diag · (…)ᵀ.
+      const rb = matFromQuat([...rot.subarray(4 * b, 4 * b + 4)]);
+      const ri = matFromQuat(quatFromRpy(...inertial.origin.rpy));
+      const { ixx, ixy, ixz, iyy, iyz, izz } = inertial.inertia;
+      const rr = mul3(rb, ri);
+      const Iw = mul3(mul3(rr, [ixx, ixy, ixz, ixy, iyy, iyz, ixz, iyz, izz]), transpose3(rr));
+      for (let p = 0; p < nv; p++) {
+        for (let q = 0; q < nv; q++) {
+          let s = 0;
+          for (let k = 0; k < 3; k++) s += inertial.mass * jv[3 * p + k]! * jv[3 * q + k]!;
+          for (let r = 0; r < 3; r++) for (let k = 0; k < 3; k++) s += jw[3 * p + r]! * Iw[3 * r + k]! * jw[3 * q + k]!;
+          M[p * nv + q]! += s;
+        }
+      }
+    }
+    for (let i = 1; i < n; i++) M[this.links[i]!.dof * (nv + 1)]! += this.links[i]!.armature;
+    return inverseDiagonal(M, nv);
+  }
+
   private restAxes: Float64Array | null = null;
+  /** Per link: 1 while its motor is switched off (max force 0), as in the current world. */
+  private motorOff: Uint8Array;
 
   private ensureRestAxes(): void {
     if (this.restAxes) return;
@@ -714,6 +939,52 @@ function colliderDesc(R: Rapier, g: Link["collisions"][number]["geometry"]): Ins
     case "box":
       return R.ColliderDesc.cuboid(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2);
   }
+}
+
+/** Column d of a hinge about `axis` through `origin`: v_com += axis × (com − origin), ω += axis. */
+function hingeColumn(jv: Float64Array, jw: Float64Array, d: number, axis: ArrayLike<number>, origin: ArrayLike<number>, com: ArrayLike<number>): void {
+  const rx = com[0]! - origin[0]!, ry = com[1]! - origin[1]!, rz = com[2]! - origin[2]!;
+  const ax = axis[0]!, ay = axis[1]!, az = axis[2]!;
+  jv[3 * d] = ay * rz - az * ry;
+  jv[3 * d + 1] = az * rx - ax * rz;
+  jv[3 * d + 2] = ax * ry - ay * rx;
+  jw[3 * d] = ax;
+  jw[3 * d + 1] = ay;
+  jw[3 * d + 2] = az;
+}
+
+/** Diagonal of the inverse of a symmetric positive-definite n×n matrix (Gauss-Jordan). */
+function inverseDiagonal(m: Float64Array, n: number): Float64Array {
+  const a = new Float64Array(m);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * (n + 1)] = 1;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[piv * n + col]!)) piv = r;
+    if (piv !== col) {
+      for (let k = 0; k < n; k++) {
+        [a[col * n + k], a[piv * n + k]] = [a[piv * n + k]!, a[col * n + k]!];
+        [inv[col * n + k], inv[piv * n + k]] = [inv[piv * n + k]!, inv[col * n + k]!];
+      }
+    }
+    const d = a[col * n + col]!;
+    for (let k = 0; k < n; k++) {
+      a[col * n + k]! /= d;
+      inv[col * n + k]! /= d;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r * n + col]!;
+      if (f === 0) continue;
+      for (let k = 0; k < n; k++) {
+        a[r * n + k]! -= f * a[col * n + k]!;
+        inv[r * n + k]! -= f * inv[col * n + k]!;
+      }
+    }
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = inv[i * (n + 1)]!;
+  return out;
 }
 
 function mul3(a: readonly number[], b: readonly number[]): number[] {
