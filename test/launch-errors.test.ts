@@ -122,7 +122,7 @@ const cases: readonly Case[] = [
     name: "unknown top-level key without a close match",
     files: { "x.launch.yaml": trainFile("      horizon: 1000\n") },
     message:
-      "D/x.launch.yaml:4: train.horizon: unknown key (expected one of: robot, sim, algo, seed, total_steps, run_dir, num_envs, num_workers, policy, normalize, ppo, eval, checkpoint, log)",
+      "D/x.launch.yaml:4: train.horizon: unknown key (expected one of: robot, sim, algo, seed, total_steps, run_dir, num_envs, num_workers, policy, normalize, ppo, trpo, ppo_penalty, eval, checkpoint, log)",
   },
   {
     name: "out of range open interval",
@@ -160,9 +160,9 @@ const cases: readonly Case[] = [
     message: 'D/x.launch.yaml:4: train.policy.activation: got "sigmoid", expected one of "tanh", "relu"',
   },
   {
-    name: "algorithm not available yet",
-    files: { "x.launch.yaml": trainFile("      algo: trpo\n") },
-    message: 'D/x.launch.yaml:4: train.algo: got "trpo", expected one of "ppo"',
+    name: "unknown algorithm",
+    files: { "x.launch.yaml": trainFile("      algo: sac\n") },
+    message: 'D/x.launch.yaml:4: train.algo: got "sac", expected one of "ppo", "trpo", "ppo_penalty"',
   },
   {
     name: "empty layer list",

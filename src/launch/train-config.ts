@@ -6,8 +6,11 @@
  */
 import { z } from "zod";
 
-/** Training algorithms the trainer knows; extend this list (and the trainer) to add one. */
-export const ALGORITHMS = ["ppo"] as const;
+/**
+ * Training algorithms the trainer knows; extend this list (and rl/algorithms.ts) to add one.
+ * All of them share the rollout settings of `ppo:` (n_steps, gamma, gae_lambda).
+ */
+export const ALGORITHMS = ["ppo", "trpo", "ppo_penalty"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
 export const ACTIVATIONS = ["tanh", "relu"] as const;
@@ -110,8 +113,13 @@ export const NormalizeConfigSchema = section("normalization settings", {
   clip_reward: num({ gt: 0 }).default(10),
 });
 
+/**
+ * PPO's hyperparameters. Its rollout settings (n_steps, gamma, gae_lambda) are those of every
+ * algorithm; ppo_penalty also uses its minibatch settings (all but clip_range); trpo uses
+ * only the rollout settings and adam_eps (for its value-function Adam).
+ */
 export const PpoConfigSchema = section("PPO hyperparameters", {
-  /** Steps collected per env per update (batch = num_envs * n_steps). */
+  /** Steps collected per env per update (batch = num_envs * n_steps), for every algorithm. */
   n_steps: int({ gt: 0 }).default(512),
   /** Passes over each batch per update. */
   n_epochs: int({ gt: 0 }).default(10),
@@ -121,9 +129,9 @@ export const PpoConfigSchema = section("PPO hyperparameters", {
   learning_rate: num({ gt: 0 }).default(3e-4),
   /** Linearly anneal the learning rate to 0 over total_steps. */
   anneal_lr: bool().default(true),
-  /** Discount factor. */
+  /** Discount factor, for every algorithm. */
   gamma: num({ gt: 0, lte: 1 }).default(0.99),
-  /** GAE lambda (0 = one-step TD, 1 = Monte Carlo). */
+  /** GAE lambda (0 = one-step TD, 1 = Monte Carlo), for every algorithm (TRPO's reference: 0.97). */
   gae_lambda: num({ gte: 0, lte: 1 }).default(0.95),
   /** Clip range of the probability ratio in the surrogate objective. */
   clip_range: num({ gt: 0, lt: 1 }).default(0.2),
@@ -139,6 +147,32 @@ export const PpoConfigSchema = section("PPO hyperparameters", {
   target_kl: numOrNull({ gt: 0 }).default(null),
   /** Adam epsilon. */
   adam_eps: num({ gt: 0 }).default(1e-5),
+});
+
+/** TRPO's update (algo: trpo); its rollout settings are those of `ppo:`. */
+export const TrpoConfigSchema = section("TRPO hyperparameters", {
+  /** Trust region: the largest mean KL(old policy || new policy) a policy step may reach. */
+  max_kl: num({ gt: 0 }).default(0.01),
+  /** Damping added to the Fisher matrix in the conjugate gradient (F + damping * I). */
+  damping: num({ gte: 0 }).default(0.1),
+  /** Conjugate gradient iterations (one Fisher-vector product each). */
+  cg_iters: int({ gt: 0, lte: 1000 }).default(10),
+  /** Line search candidates (full step, then halving) before the step is rejected. */
+  line_search_steps: int({ gt: 0, lte: 100 }).default(10),
+  /** Adam learning rate of the value function, fitted separately from the policy. */
+  vf_lr: num({ gt: 0 }).default(1e-3),
+  /** Passes over each batch fitting the value function. */
+  vf_epochs: int({ gt: 0 }).default(5),
+  /** Minibatches each batch is split into per value epoch; must divide num_envs * ppo.n_steps. */
+  vf_num_minibatches: int({ gt: 0 }).default(32),
+});
+
+/** PPO-Penalty's KL coefficient (algo: ppo_penalty); everything else comes from `ppo:`. */
+export const PpoPenaltyConfigSchema = section("PPO-Penalty hyperparameters", {
+  /** Target mean KL per update: beta doubles above 1.5 * target and halves below target / 1.5. */
+  target_kl: num({ gt: 0 }).default(0.01),
+  /** Initial KL penalty coefficient beta. */
+  init_beta: num({ gt: 0 }).default(1),
 });
 
 export const EvalConfigSchema = section("evaluation settings", {
@@ -181,8 +215,12 @@ const trainShape = {
   policy: PolicyConfigSchema.prefault({}),
   /** Observation and reward normalization. */
   normalize: NormalizeConfigSchema.prefault({}),
-  /** PPO hyperparameters. */
+  /** PPO hyperparameters, and the rollout settings every algorithm uses. */
   ppo: PpoConfigSchema.prefault({}),
+  /** TRPO hyperparameters (used when algo is trpo). */
+  trpo: TrpoConfigSchema.prefault({}),
+  /** PPO-Penalty hyperparameters (used when algo is ppo_penalty). */
+  ppo_penalty: PpoPenaltyConfigSchema.prefault({}),
   /** Periodic deterministic evaluation. */
   eval: EvalConfigSchema.prefault({}),
   /** Checkpointing. */
@@ -205,6 +243,15 @@ export const TrainConfigSchema = TrainConfigObjectSchema.superRefine((c, ctx) =>
       message: `a divisor of num_envs * ppo.n_steps = ${c.num_envs} * ${c.ppo.n_steps} = ${batch}`,
     });
   }
+  // Checked only when used, so that a PPO launch file never fails on a TRPO default.
+  if (c.algo === "trpo" && batch % c.trpo.vf_num_minibatches !== 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["trpo", "vf_num_minibatches"],
+      input: c.trpo.vf_num_minibatches,
+      message: `a divisor of num_envs * ppo.n_steps = ${c.num_envs} * ${c.ppo.n_steps} = ${batch}`,
+    });
+  }
 }).transform((c) => ({
   ...c,
   sim: c.sim ?? c.robot,
@@ -219,6 +266,8 @@ const sections: Readonly<Record<string, z.ZodObject>> = {
   policy: PolicyConfigSchema,
   normalize: NormalizeConfigSchema,
   ppo: PpoConfigSchema,
+  trpo: TrpoConfigSchema,
+  ppo_penalty: PpoPenaltyConfigSchema,
   eval: EvalConfigSchema,
   checkpoint: CheckpointConfigSchema,
   log: LogConfigSchema,

@@ -102,3 +102,16 @@ export function gaussianEntropy(logStd: ArrayLike<number>): number {
 export function gaussianEntropyTf(logStd: tf.Tensor1D): tf.Scalar {
   return tf.sum(tf.add(logStd, 0.5 * Math.log(2 * Math.PI * Math.E)));
 }
+
+/**
+ * tfjs: per-row KL(N(μ_old, σ_old) ‖ N(μ, σ)) of diagonal Gaussians, summed over action dims →
+ * [batch]. Equal to the KL of the tanh-squashed distributions (tanh is a bijection).
+ *   KL_j = log σ_j − log σ_old,j + (σ_old,j² + (μ_old,j − μ_j)²) / (2σ_j²) − ½
+ */
+export function gaussianKlTf(muOld: tf.Tensor2D, logStdOld: tf.Tensor1D, mu: tf.Tensor2D, logStd: tf.Tensor1D): tf.Tensor1D {
+  const dLogStd = tf.sub(logStd, logStdOld);
+  // Per dim, independent of the state: Δ + ½(e^{−2Δ} − 1).
+  const perDim = tf.add(dLogStd, tf.mul(tf.sub(tf.exp(tf.mul(dLogStd, -2)), 1), 0.5));
+  const meanTerm = tf.mul(tf.square(tf.sub(mu, muOld)), tf.mul(tf.exp(tf.mul(logStd, -2)), 0.5));
+  return tf.add(tf.sum(meanTerm, 1), tf.sum(perDim)) as tf.Tensor1D;
+}

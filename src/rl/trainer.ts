@@ -6,7 +6,8 @@
  * frozen policy and evaluates it deterministically.
  *
  * The loop depends on the `ControlPort` interface and a `TaskDefinition` only; the algorithm
- * update is the one algorithm-specific call (`ppoUpdate`).
+ * update is the one algorithm-specific call (`Updater.update`, chosen by `config.algo` in
+ * algorithms.ts).
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -25,9 +26,9 @@ import { RunDirectory } from "../run/run-directory.js";
 import type { FinalEval } from "../run/summary.js";
 import { Rng } from "../util/rng.js";
 import { ActorCritic } from "./actor-critic.js";
+import { createUpdater, type UpdateStats } from "./algorithms.js";
 import { type CheckpointData, readLatestCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { evaluateTrained, exportPolicy } from "./export.js";
-import { ppoUpdate, type PpoStats } from "./ppo.js";
 import { type EpisodeRecord, RolloutCollector } from "./rollout.js";
 import { ObservationNormalizer, RewardScaler } from "./running-stats.js";
 import { gaussianEntropy } from "./tanh-gaussian.js";
@@ -156,6 +157,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
 
   let interrupted = false;
+  const updater = createUpdater(config, model, optimizer, { flipGradientSign: options.flipGradientSign ?? false });
   const pi = new Mlp(model.exportLayers("pi"), config.policy.activation);
   const vf = new Mlp(model.exportLayers("vf"), config.policy.activation);
   progress.start();
@@ -179,23 +181,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       progress.tick(envSteps);
 
       const tUpdate = performance.now();
-      const stats: PpoStats = ppoUpdate(
-        model,
-        optimizer,
-        batch,
-        {
-          nEpochs: ppo.n_epochs,
-          numMinibatches: ppo.num_minibatches,
-          clipRange: ppo.clip_range,
-          clipRangeVf: ppo.clip_range_vf,
-          entCoef: ppo.ent_coef,
-          vfCoef: ppo.vf_coef,
-          maxGradNorm: ppo.max_grad_norm,
-          targetKl: ppo.target_kl,
-          flipGradientSign: options.flipGradientSign ?? false,
-        },
-        minibatchRng,
-      );
+      const stats = updater.update(batch, minibatchRng);
       const updateSeconds = (performance.now() - tUpdate) / 1000;
       update++;
       pi.setWeights(model.exportLayers("pi"));
@@ -265,7 +251,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 function metricsRow(
   t: { update: number; envSteps: number; wall: number; sessionSteps: number; sessionSeconds: number },
-  stats: PpoStats,
+  stats: UpdateStats,
   recent: readonly EpisodeRecord[],
   newEpisodes: number,
   lr: number,
@@ -302,6 +288,7 @@ function metricsRow(
     epochs_run: stats.epochs_run,
     rollout_seconds: rolloutSeconds,
     update_seconds: updateSeconds,
+    ...stats.extra,
   };
   const termNames = new Set<string>();
   for (const e of recent) for (const k of Object.keys(e.terms)) termNames.add(k);
