@@ -45,7 +45,7 @@ describe("hopper_ppo.launch.yaml", () => {
       total_steps: 1_000_000,
       run_dir: "runs/hopper_ppo",
       num_envs: 4,
-      num_workers: 1,
+      num_workers: 0,
     });
   });
 

@@ -12,7 +12,7 @@ describe("TrainConfigSchema", () => {
       total_steps: 1_000_000,
       run_dir: "runs/hopper_ppo",
       num_envs: 4,
-      num_workers: 1,
+      num_workers: 0,
       policy: { hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64] },
       normalize: { observation: true, reward: true, clip_observation: 10, clip_reward: 10 },
       ppo: {

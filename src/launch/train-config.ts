@@ -210,7 +210,7 @@ const trainShape = {
   /** Parallel simulated environments. */
   num_envs: int({ gte: 1, lte: 4096 }).default(4),
   /** Worker threads stepping the envs; 0 = one per core. */
-  num_workers: int({ gte: 0, lte: 64, note: "(0 = one per core)" }).default(1),
+  num_workers: int({ gte: 0, lte: 64, note: "(0 = one per core)" }).default(0),
   /** Policy and value network shapes. */
   policy: PolicyConfigSchema.prefault({}),
   /** Observation and reward normalization. */

@@ -18,7 +18,7 @@ import { Mlp } from "../policy/mlp.js";
 import { AutoReset } from "../port/wrappers/auto-reset.js";
 import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { loadTask } from "../sim/registry.js";
-import { SimPort } from "../sim/sim-port.js";
+import { createSimPort } from "../sim/make-port.js";
 import type { TaskDefinition } from "../sim/task.js";
 import type { MetricsRow } from "../run/metrics-row.js";
 import { type ProgressMode, TrainingProgress } from "../run/progress.js";
@@ -85,7 +85,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const numEnvs = config.num_envs;
   const ppo = config.ppo;
-  const sim = new SimPort(task, { numEnvs, seed: config.seed });
+  // A task passed in directly (tests) is not in the registry, so workers could not rebuild it.
+  const sim = await createSimPort(config.sim, task, { numEnvs, numWorkers: options.task ? 1 : config.num_workers, seed: config.seed });
   const port = new AutoReset(new TimeLimit(sim, task.maxEpisodeSteps));
   const obsDim = task.spec.observation.names.length;
   const actDim = task.spec.action.names.length;

@@ -1,0 +1,177 @@
+/**
+ * Multi-worker scaling of the sim port: env steps/s of the batch with 1 thread (in-process
+ * SimPort) and with n worker threads (WorkerPort), through the trainer's TimeLimit + AutoReset
+ * wrappers: uniform random actions each step, resets on termination. Each configuration gets
+ * its own warm-up (every worker's V8 runs Rapier's wasm in the baseline tier for its first
+ * seconds), then REPS timed runs of STEPS batch steps; the median is reported.
+ *
+ * The figure is only meaningful on a quiet machine: the load average (1 min) before and after
+ * is printed with it, and so is the process CPU time per env step.
+ *
+ * `--mode caller` (default): with n workers the calling thread steps one slice and n − 1
+ * worker threads the others; `--mode workers-only`: n worker threads, the caller waits.
+ *
+ *   node dist/src/bench/workers.js [--task hopper] [--envs 16] [--workers 1,2] [--steps 1000]
+ *                                  [--mode caller|workers-only] [--reps 3] [--warmup-s 3]
+ *                                  [--seed 1] [--json]
+ */
+import { loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { AutoReset } from "../port/wrappers/auto-reset.js";
+import { TimeLimit } from "../port/wrappers/time-limit.js";
+import { createSimPort } from "../sim/make-port.js";
+import { loadTask } from "../sim/registry.js";
+import { Rng } from "../util/rng.js";
+
+export interface WorkerScalingOptions {
+  /** Registry key of the task (default hopper). */
+  task?: string;
+  /** Envs in the batch (default 16). */
+  numEnvs?: number;
+  /** Worker counts to measure; the first is the baseline of the ratio (default [1, 2]). */
+  workers?: number[];
+  /** WorkerPort mode (default true: the caller steps the first slice). */
+  stepOnCaller?: boolean;
+  /** Batch steps per timed run (default 1000). */
+  steps?: number;
+  /** Timed runs per configuration; the median counts (default 3). */
+  reps?: number;
+  /** Minimum warm-up per configuration, seconds (default 3). */
+  warmupS?: number;
+  seed?: number;
+}
+
+export interface WorkerScalingRun {
+  workers: number;
+  envStepsPerS: number;
+  /** Process CPU seconds (all threads) per 1000 env steps. */
+  cpuMsPerKiloStep: number;
+  /** Episodes that ended (terminated or truncated) per 1000 env steps: the reset traffic. */
+  resetsPerKiloStep: number;
+}
+
+export interface WorkerScalingResult {
+  task: string;
+  numEnvs: number;
+  stepOnCaller: boolean;
+  runs: WorkerScalingRun[];
+  /** envStepsPerS of the last worker count over the first. */
+  scaling: number;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function measureWorkerScaling(options: WorkerScalingOptions = {}): Promise<WorkerScalingResult> {
+  const taskName = options.task ?? "hopper";
+  const numEnvs = options.numEnvs ?? 16;
+  const workerCounts = options.workers ?? [1, 2];
+  const steps = options.steps ?? 1000;
+  const reps = options.reps ?? 3;
+  const warmupS = options.warmupS ?? 3;
+  const seed = options.seed ?? 1;
+  const task = await loadTask(taskName);
+  const { low, high } = task.spec.action;
+  const actDim = low.length;
+  const loadBefore = loadavg()[0]!;
+  const runs: WorkerScalingRun[] = [];
+
+  for (const numWorkers of workerCounts) {
+    const sim = await createSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller: options.stepOnCaller ?? true });
+    const port = new AutoReset(new TimeLimit(sim, task.maxEpisodeSteps));
+    const { action, terminated, truncated } = port.buffers;
+    const rng = new Rng(seed, 7);
+    let ended = 0;
+    const run = (n: number): void => {
+      for (let t = 0; t < n; t++) {
+        for (let j = 0; j < action.length; j++) action[j] = rng.range(low[j % actDim]!, high[j % actDim]!);
+        port.step();
+        for (let i = 0; i < numEnvs; i++) ended += terminated[i]! | truncated[i]!;
+      }
+    };
+    try {
+      port.resetAll();
+      const warmEnd = performance.now() + warmupS * 1000;
+      do run(Math.max(1, steps >> 2));
+      while (performance.now() < warmEnd);
+      const walls: number[] = [];
+      const cpus: number[] = [];
+      ended = 0;
+      for (let r = 0; r < reps; r++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        run(steps);
+        walls.push((performance.now() - t0) / 1000);
+        const c = process.cpuUsage(c0);
+        cpus.push((c.user + c.system) / 1e6);
+      }
+      const envSteps = steps * numEnvs;
+      runs.push({
+        workers: numWorkers,
+        envStepsPerS: envSteps / median(walls),
+        cpuMsPerKiloStep: (1e6 * median(cpus)) / envSteps,
+        resetsPerKiloStep: (1000 * ended) / (envSteps * reps),
+      });
+    } finally {
+      port.close();
+    }
+  }
+  const first = runs[0]!;
+  const last = runs[runs.length - 1]!;
+  return { task: taskName, numEnvs, stepOnCaller: options.stepOnCaller ?? true, runs, scaling: last.envStepsPerS / first.envStepsPerS, loadBefore, loadAfter: loadavg()[0]! };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      task: { type: "string", default: "hopper" },
+      envs: { type: "string", default: "16" },
+      workers: { type: "string", default: "1,2" },
+      mode: { type: "string", default: "caller" },
+      steps: { type: "string", default: "1000" },
+      reps: { type: "string", default: "3" },
+      "warmup-s": { type: "string", default: "3" },
+      seed: { type: "string", default: "1" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const workers = values.workers.split(",").map(Number);
+  if (values.mode !== "caller" && values.mode !== "workers-only") throw new Error(`--mode: expected caller or workers-only, got "${values.mode}"`);
+  const result = await measureWorkerScaling({
+    task: values.task,
+    numEnvs: Number(values.envs),
+    workers,
+    stepOnCaller: values.mode === "caller",
+    steps: Number(values.steps),
+    reps: Number(values.reps),
+    warmupS: Number(values["warmup-s"]),
+    seed: Number(values.seed),
+  });
+  if (values.json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  for (const r of result.runs) {
+    console.log(
+      `${result.task} envs=${result.numEnvs} workers=${r.workers} mode=${values.mode} env_steps_per_s=${Math.round(r.envStepsPerS)}` +
+        ` cpu_ms_per_1k_steps=${r.cpuMsPerKiloStep.toFixed(1)} episodes_ended_per_1k_steps=${r.resetsPerKiloStep.toFixed(1)}`,
+    );
+  }
+  console.log(
+    `scaling ${workers.at(-1)} vs ${workers[0]} workers: ${result.scaling.toFixed(2)}x` +
+      ` (load average 1 min: ${result.loadBefore.toFixed(2)} before, ${result.loadAfter.toFixed(2)} after)`,
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  });
+}

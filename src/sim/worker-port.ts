@@ -1,0 +1,407 @@
+/**
+ * WorkerPort: a `ControlPort` whose envs are stepped on several threads, each owning a
+ * contiguous slice of the batch. Observations, actions, rewards, flags and metrics live in
+ * SharedArrayBuffers; every slice is a `SimPort` over its rows of them (worker threads build
+ * the task from its registry key), with `firstEnvIndex` = slice start, so the batch holds
+ * exactly what one in-process `SimPort` would hold, whatever the number of threads.
+ *
+ * `numWorkers` counts the threads that step envs. By default the calling thread steps the
+ * first slice itself and `numWorkers − 1` worker_threads step the others (`stepOnCaller`):
+ * on 2 cores, 2 workers keep both cores busy instead of running 2 workers plus a sleeping
+ * caller that must be woken every step. With `stepOnCaller: false` every slice gets a worker
+ * thread and the caller only waits. Measured on this 2-core VM (src/bench/workers.ts: hopper,
+ * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle): 1 thread 11.0k env
+ * steps/s; 2 with the caller stepping 18.7–19.8k (1.71–1.78×, where two threads stepping
+ * without any synchronization reach 1.84×); 2 worker threads and a waiting caller 11.8k
+ * (1.05×: every step wakes three threads on two cores).
+ *
+ * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
+ * thread has one 64-byte record in a shared Int32Array control block:
+ *   SEQ    caller → worker: incremented once per command (after CMD/ARG are written)
+ *   CMD    the command (step, reset all, reset one env, seed, close)
+ *   ARG    slice-local env index for "reset one env"
+ *   DONE   worker → caller: the SEQ of the last command completed (one command at a time)
+ *   STATUS 0 ok, 1 the last command threw (message waiting on the worker's error port)
+ * plus one Float64 slot per worker for the seed. The caller writes CMD/ARG, bumps SEQ and
+ * `Atomics.notify`s; the worker sleeps in `Atomics.wait` on SEQ, runs the command over the
+ * shared buffers, publishes DONE and notifies; the caller steps its own slice meanwhile, then
+ * `Atomics.wait`s on DONE. The Atomics store/load pairs order the plain buffer writes on
+ * either side (sequentially consistent), so the caller sees a worker's rows as soon as its DONE
+ * is published. Both sides poll briefly before sleeping (`SpinBudgets`): on this VM a futex
+ * wake-up costs tens of µs and a thread that slept runs slower for a while.
+ *
+ * Worker entry: from the compiled package this file is dist/src/sim/worker-port.js and the
+ * worker is its sibling sim-worker.js. Run from TypeScript sources (vitest, tsx), there is no
+ * .js beside this file and Node cannot load .ts: the worker then starts a tiny bootstrap that
+ * registers module hooks (dev-worker-hooks.mjs, which transpiles with the `typescript` dev
+ * dependency) and imports sim-worker.ts, so tests exercise the current sources, never a
+ * possibly stale dist/.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { allocBuffers, type ControlPort, type PortBuffers, sliceBuffers } from "../port/port.js";
+import type { PortSpec } from "../port/spec.js";
+import { SimPort } from "./sim-port.js";
+import type { TaskDefinition } from "./task.js";
+
+/** Commands a worker understands (control block CMD). */
+export const Command = { step: 1, resetAll: 2, resetEnv: 3, seed: 4, close: 5 } as const;
+export type CommandCode = (typeof Command)[keyof typeof Command];
+
+/** Int32 offsets inside one worker's control record. */
+export const Slot = { seq: 0, cmd: 1, arg: 2, done: 3, status: 4 } as const;
+/** Int32 elements per worker record: 64 bytes, so two workers never share a cache line. */
+export const RECORD_INT32 = 16;
+/** Byte offset of the Float64 seed slots (one per worker) after the Int32 records. */
+export const seedOffsetBytes = (numThreads: number): number => numThreads * RECORD_INT32 * 4;
+export const STATUS_OK = 0;
+export const STATUS_ERROR = 1;
+
+/**
+ * How long each side polls (ms) before falling back to `Atomics.wait`. Polling only pays
+ * while threads ≤ cores: with a sleeping caller plus one worker per core, a polling thread
+ * takes a core from a stepping one, so that mode polls far less.
+ */
+export interface SpinBudgets {
+  /** A worker, after finishing a command, for the next one (AutoReset's resets, the next step). */
+  workerMs: number;
+  /** The caller, for the workers' step (and reset-all) after finishing its own slice. */
+  callerStepMs: number;
+  /** The caller, for a short command (reset one env, seed). */
+  callerMs: number;
+}
+
+export const SPIN_STEP_ON_CALLER: SpinBudgets = { workerMs: 0.3, callerStepMs: 1, callerMs: 1 };
+export const SPIN_WORKERS_ONLY: SpinBudgets = { workerMs: 0, callerStepMs: 0, callerMs: 0.2 };
+
+/** Polls `arr[index]` until it differs from `value` or `budgetMs` passes; returns the last value read. */
+export function spinWhileEqual(arr: Int32Array, index: number, value: number, budgetMs: number): number {
+  let v = Atomics.load(arr, index);
+  if (v !== value || budgetMs <= 0) return v;
+  const end = performance.now() + budgetMs;
+  do {
+    for (let k = 0; k < 64; k++) {
+      v = Atomics.load(arr, index);
+      if (v !== value) return v;
+    }
+  } while (performance.now() < end);
+  return v;
+}
+
+/** What the caller hands each worker (structured-cloned; SharedArrayBuffers are shared). */
+export interface SimWorkerData {
+  taskName: string;
+  /** The spec the caller expects; the worker checks the registry task has the same. */
+  spec: PortSpec;
+  /** The whole batch's shared buffers; the worker views rows [start, start + count). */
+  buffers: PortBuffers;
+  start: number;
+  count: number;
+  seed: number;
+  /** Int32 records then Float64 seed slots, see `seedOffsetBytes`. */
+  control: SharedArrayBuffer;
+  /** This worker's record index, and how many records the block holds. */
+  worker: number;
+  numThreads: number;
+  /** Where the worker posts the message of an error thrown by a command. */
+  errors: MessagePort;
+  /** How long the worker polls for the next command before sleeping (ms). */
+  spinMs: number;
+}
+
+/** First message a worker posts on `parentPort`. */
+export type SimWorkerHello = { type: "ready" } | { type: "error"; message: string };
+
+export interface WorkerPortOptions {
+  numEnvs: number;
+  /** Threads that step envs (slices), counting the caller when `stepOnCaller`; 2 ≤ n ≤ numEnvs. */
+  numWorkers: number;
+  seed?: number;
+  /** The calling thread steps the first slice (default true); false: one worker thread per slice. */
+  stepOnCaller?: boolean;
+  /** Longest a command may take before the port gives up on a worker (ms, default 120000). */
+  timeoutMs?: number;
+  /** Polling budgets; defaults SPIN_STEP_ON_CALLER or SPIN_WORKERS_ONLY by mode. */
+  spin?: Partial<SpinBudgets>;
+}
+
+interface WorkerHandle {
+  readonly index: number;
+  readonly thread: Worker;
+  readonly errors: MessagePort;
+  readonly start: number;
+  readonly count: number;
+  /** Index of this worker's record in the control block (Int32 elements). */
+  readonly base: number;
+  seq: number;
+}
+
+/** Slice k of n over `numEnvs` rows: contiguous, sizes differ by at most one (larger first). */
+export function sliceOf(k: number, n: number, numEnvs: number): { start: number; count: number } {
+  const base = Math.floor(numEnvs / n);
+  const extra = numEnvs % n;
+  return { start: k * base + Math.min(k, extra), count: base + (k < extra ? 1 : 0) };
+}
+
+export class WorkerPort implements ControlPort {
+  readonly spec: PortSpec;
+  readonly numEnvs: number;
+  /** Threads stepping envs (worker threads, plus the caller when it steps a slice). */
+  readonly numWorkers: number;
+  private readonly ctrl: Int32Array;
+  private readonly seeds: Float64Array;
+  /** Worker handle owning env i, or −1 when the caller's own slice holds it. */
+  private readonly owner: Int32Array;
+  private closed = false;
+  /** Set when a worker timed out: its slice is in an unknown state, so the port stops. */
+  private broken: string | null = null;
+
+  private constructor(
+    readonly buffers: PortBuffers,
+    control: SharedArrayBuffer,
+    /** The caller's own slice (rows [0, local.numEnvs)), or null. */
+    private readonly local: SimPort | null,
+    private readonly workers: WorkerHandle[],
+    private readonly timeoutMs: number,
+    private readonly spin: SpinBudgets,
+    spec: PortSpec,
+  ) {
+    this.spec = spec;
+    this.numEnvs = buffers.reward.length;
+    this.numWorkers = workers.length + (local ? 1 : 0);
+    this.ctrl = new Int32Array(control, 0, workers.length * RECORD_INT32);
+    this.seeds = new Float64Array(control, seedOffsetBytes(workers.length), workers.length);
+    this.owner = new Int32Array(this.numEnvs).fill(-1);
+    workers.forEach((w, k) => this.owner.fill(k, w.start, w.start + w.count));
+  }
+
+  /**
+   * Starts the worker threads, each building `taskName` from the registry over its slice, and
+   * resolves once all are ready. Rejects (and stops every worker) if any fails to start.
+   * `task` must be what `loadTask(taskName)` returns: the caller's slice runs it directly.
+   */
+  static async create(taskName: string, task: TaskDefinition, options: WorkerPortOptions): Promise<WorkerPort> {
+    const { numEnvs, numWorkers } = options;
+    const spec = task.spec;
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new Error(`WorkerPort: numEnvs must be a positive integer, got ${numEnvs}`);
+    if (!Number.isInteger(numWorkers) || numWorkers < 2 || numWorkers > numEnvs) {
+      throw new Error(`WorkerPort: numWorkers must be an integer in [2, numEnvs = ${numEnvs}], got ${numWorkers}`);
+    }
+    const stepOnCaller = options.stepOnCaller ?? true;
+    const spin: SpinBudgets = { ...(stepOnCaller ? SPIN_STEP_ON_CALLER : SPIN_WORKERS_ONLY), ...options.spin };
+    const seed = options.seed ?? 0;
+    const buffers = allocBuffers(spec, numEnvs, { shared: true });
+    const firstRemote = stepOnCaller ? 1 : 0;
+    const numThreads = numWorkers - firstRemote;
+    const control = new SharedArrayBuffer(seedOffsetBytes(numThreads) + 8 * numThreads);
+    const entry = workerEntry();
+    const handles: WorkerHandle[] = [];
+    for (let k = 0; k < numThreads; k++) {
+      const { start, count } = sliceOf(k + firstRemote, numWorkers, numEnvs);
+      const channel = new MessageChannel();
+      const data: SimWorkerData = {
+        taskName,
+        spec,
+        buffers,
+        start,
+        count,
+        seed,
+        control,
+        worker: k,
+        numThreads,
+        errors: channel.port2,
+        spinMs: spin.workerMs,
+      };
+      const thread = new Worker(entry.url, {
+        workerData: { ...data, ...entry.extraData },
+        transferList: [channel.port2],
+        name: `locomote-sim-${k}`,
+        // Inherit the parent's flags except those only valid for its own entry (`node --input-type=module -e`).
+        execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
+      });
+      channel.port1.unref();
+      handles.push({ index: k, thread, errors: channel.port1, start, count, base: k * RECORD_INT32, seq: 0 });
+    }
+    let local: SimPort | null = null;
+    try {
+      if (stepOnCaller) {
+        const { count } = sliceOf(0, numWorkers, numEnvs);
+        local = new SimPort(task, { numEnvs: count, seed, buffers: sliceBuffers(spec, buffers, 0, count), firstEnvIndex: 0 });
+      }
+      await Promise.all(handles.map((h) => waitReady(h.thread, h.index)));
+    } catch (e) {
+      local?.close();
+      for (const h of handles) {
+        h.errors.close();
+        void h.thread.terminate();
+      }
+      throw e;
+    }
+    // Blocked in Atomics.wait, a worker would otherwise keep the process alive if close() is forgotten.
+    for (const h of handles) h.thread.unref();
+    return new WorkerPort(buffers, control, local, handles, options.timeoutMs ?? 120_000, spin, spec);
+  }
+
+  seed(seed: number): void {
+    this.seeds.fill(seed);
+    for (const w of this.workers) this.send(w, Command.seed, 0);
+    this.local?.seed(seed);
+    for (const w of this.workers) this.complete(w, this.spin.callerMs);
+  }
+
+  resetAll(): void {
+    for (const w of this.workers) this.send(w, Command.resetAll, 0);
+    this.local?.resetAll();
+    for (const w of this.workers) this.complete(w, this.spin.callerStepMs);
+  }
+
+  resetEnv(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.numEnvs) throw new RangeError(`resetEnv: env index must be in [0, ${this.numEnvs}), got ${i}`);
+    const k = this.owner[i]!;
+    if (k < 0) {
+      this.checkOpen();
+      this.local!.resetEnv(i);
+      return;
+    }
+    const w = this.workers[k]!;
+    this.send(w, Command.resetEnv, i - w.start);
+    this.complete(w, this.spin.callerMs);
+  }
+
+  step(): void {
+    for (const w of this.workers) this.send(w, Command.step, 0);
+    this.local?.step();
+    for (const w of this.workers) this.complete(w, this.spin.callerStepMs);
+  }
+
+  /** Stops the workers (each frees its physics worlds first) and frees the caller's slice. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.local?.close();
+    // A worker still busy with a command that timed out is terminated without waiting.
+    if (this.broken === null) for (const w of this.workers) this.post(w, Command.close, 0);
+    for (const w of this.workers) {
+      if (this.broken === null) this.waitDone(w, 0, 1000);
+      w.errors.close();
+      void w.thread.terminate();
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.broken !== null) throw new Error(`WorkerPort: unusable since ${this.broken}`);
+    if (this.closed) throw new Error("WorkerPort: the port is closed");
+  }
+
+  private send(w: WorkerHandle, cmd: CommandCode, arg: number): void {
+    this.checkOpen();
+    this.post(w, cmd, arg);
+  }
+
+  private post(w: WorkerHandle, cmd: CommandCode, arg: number): void {
+    const { ctrl } = this;
+    ctrl[w.base + Slot.cmd] = cmd;
+    ctrl[w.base + Slot.arg] = arg;
+    w.seq = (w.seq + 1) | 0;
+    Atomics.store(ctrl, w.base + Slot.seq, w.seq);
+    Atomics.notify(ctrl, w.base + Slot.seq);
+  }
+
+  /** Waits for worker `w`'s current command; rethrows what it threw. */
+  private complete(w: WorkerHandle, spinMs: number): void {
+    const what = `worker ${w.index} (envs ${w.start}..${w.start + w.count - 1})`;
+    if (!this.waitDone(w, spinMs, this.timeoutMs)) {
+      this.broken = `${what} did not answer within ${this.timeoutMs} ms`;
+      throw new Error(`WorkerPort: ${this.broken}`);
+    }
+    if (Atomics.load(this.ctrl, w.base + Slot.status) === STATUS_ERROR) {
+      Atomics.store(this.ctrl, w.base + Slot.status, STATUS_OK);
+      const msg = receiveMessageOnPort(w.errors)?.message;
+      throw new Error(`WorkerPort: ${what}: ${typeof msg === "string" ? msg : "unknown error"}`);
+    }
+  }
+
+  /**
+   * True once worker `w` has published DONE = its current SEQ (DONE is SEQ − 1 until then:
+   * one command at a time), polling `spinMs` first; false after `timeoutMs`.
+   */
+  private waitDone(w: WorkerHandle, spinMs: number, timeoutMs: number): boolean {
+    const { ctrl } = this;
+    const at = w.base + Slot.done;
+    if (spinWhileEqual(ctrl, at, (w.seq - 1) | 0, spinMs) === w.seq) return true;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const done = Atomics.load(ctrl, at);
+      if (done === w.seq) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(ctrl, at, done, left);
+    }
+  }
+}
+
+/** How to start a worker: the compiled sibling, or the TypeScript source through a bootstrap. */
+function workerEntry(): { url: URL; extraData: Record<string, string> } {
+  const self = import.meta.url;
+  const compiled = new URL("./sim-worker.js", self);
+  if (!self.endsWith(".ts")) return { url: compiled, extraData: {} };
+  const hooks = new URL("./dev-worker-hooks.mjs", self);
+  if (!existsSync(fileURLToPath(hooks))) throw new Error(`WorkerPort: running from sources but ${fileURLToPath(hooks)} is missing`);
+  const require = createRequire(self);
+  let typescript: string;
+  let typescriptVersion: string;
+  try {
+    typescript = pathToFileURL(require.resolve("typescript")).href;
+    typescriptVersion = (require("typescript/package.json") as { version: string }).version;
+  } catch {
+    throw new Error("WorkerPort: running from TypeScript sources needs the `typescript` dev dependency (or run the compiled dist/)");
+  }
+  const hooksData = { typescript, typescriptVersion, cacheDir: devCacheDir(fileURLToPath(self)) };
+  const bootstrap = [
+    'import { register } from "node:module";',
+    'import { workerData } from "node:worker_threads";',
+    "register(workerData.devHooks, { data: JSON.parse(workerData.devHooksData) });",
+    "await import(workerData.devEntry);",
+  ].join("\n");
+  return {
+    url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
+    extraData: { devHooks: hooks.href, devHooksData: JSON.stringify(hooksData), devEntry: new URL("./sim-worker.ts", self).href },
+  };
+}
+
+/** node_modules/.cache/locomote-worker-ts of the nearest package with node_modules, or null. */
+function devCacheDir(from: string): string | null {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "locomote-worker-ts");
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+function waitReady(thread: Worker, k: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      thread.off("message", onMessage);
+      thread.off("error", onError);
+      thread.off("exit", onExit);
+    };
+    const onMessage = (msg: SimWorkerHello): void => {
+      cleanup();
+      if (msg.type === "ready") resolve();
+      else reject(new Error(`WorkerPort: worker ${k} failed to start: ${msg.message}`));
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(new Error(`WorkerPort: worker ${k} failed to start: ${e.message}`));
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`WorkerPort: worker ${k} exited with code ${code} before it was ready`));
+    };
+    thread.on("message", onMessage);
+    thread.on("error", onError);
+    thread.on("exit", onExit);
+  });
+}
