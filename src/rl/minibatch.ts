@@ -54,7 +54,8 @@ export interface PolicyObjective {
   policyLoss(mb: MinibatchTensors): { loss: tf.Scalar; stats: readonly tf.Scalar[] };
 }
 
-export interface MinibatchStats {
+/** What every minibatch-based update reports (minibatch means, except explained variance). */
+export interface MinibatchCoreStats {
   policy_loss: number;
   value_loss: number;
   entropy: number;
@@ -62,6 +63,9 @@ export interface MinibatchStats {
   explained_variance: number;
   grad_norm: number;
   epochs_run: number;
+}
+
+export interface MinibatchStats extends MinibatchCoreStats {
   /** Minibatch means of the objective's statistics, by name. */
   objective: Record<string, number>;
   /** Exact mean KL(π_old ‖ π_new) over the whole batch after the update (when `needsOldMean`). */

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Adam } from "../nn/optim.js";
 import type { Rng } from "../util/rng.js";
 import type { ActorCritic } from "./actor-critic.js";
-import { type MinibatchHyper, type PolicyObjective, runMinibatchEpochs } from "./minibatch.js";
+import { type MinibatchCoreStats, type MinibatchHyper, type PolicyObjective, runMinibatchEpochs } from "./minibatch.js";
 import type { RolloutBatch } from "./rollout.js";
 import { gaussianKlTf } from "./tanh-gaussian.js";
 
@@ -28,14 +28,7 @@ export interface KlPenaltyState {
   beta: number;
 }
 
-export interface PpoPenaltyStats {
-  policy_loss: number;
-  value_loss: number;
-  entropy: number;
-  approx_kl: number;
-  explained_variance: number;
-  grad_norm: number;
-  epochs_run: number;
+export interface PpoPenaltyStats extends MinibatchCoreStats {
   /** Exact mean KL(π_old ‖ π_new) over the batch after the update. */
   kl: number;
   /** β used in this update's loss. */
