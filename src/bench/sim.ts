@@ -20,12 +20,29 @@
  * the other physics flags override single fields. Measured on this machine with the defaults
  * (30 PGS iterations, MuJoCo-like contacts and soft limits; see src/physics/articulation.ts).
  */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { createHopperTask } from "../../sims/hopper/task.js";
 import { Articulation, type ArticulationOptions } from "../physics/articulation.js";
 import { PHYSICS_BUILD } from "../physics/rapier.js";
 import { loadRobot } from "../robot/load.js";
 import type { TaskInstance } from "../sim/task.js";
 import { Rng } from "../util/rng.js";
+import { findPackageRoot } from "../util/package-root.js";
+import { measureWorkerScaling } from "./workers.js";
+
+/**
+ * MuJoCo's env steps/s for `robot` from ../shared/bench/mujoco/run.sh, measured now, or null
+ * when the script is absent or cannot run (it installs libmujoco-dev with apt when missing).
+ */
+function mujocoEnvStepsPerS(robot: string): number | null {
+  const script = join(findPackageRoot(), "..", "shared", "bench", "mujoco", "run.sh");
+  if (!existsSync(script)) return null;
+  const r = spawnSync("bash", [script], { env: { ...process.env, ROBOTS: robot }, encoding: "utf8", timeout: 300_000 });
+  const m = /env_steps_per_s=(\d+)/.exec(r.stdout ?? "");
+  return r.status === 0 && m ? Number(m[1]) : null;
+}
 
 interface Options {
   steps: number;
@@ -33,12 +50,18 @@ interface Options {
   seed: number;
   warmupS: number;
   physics: ArticulationOptions;
+  /** Print one JSON object (issue 3's shape), with MuJoCo's figure and the worker scaling. */
+  json: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { steps: 12000, reps: 3, seed: 1, warmupS: 3, physics: {} };
+  const opts: Options = { steps: 12000, reps: 3, seed: 1, warmupS: 3, physics: {}, json: false };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i]!;
+    if (key === "--json") {
+      opts.json = true;
+      continue;
+    }
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${key}: missing value`);
     const num = Number(value);
@@ -154,6 +177,24 @@ async function main(): Promise<void> {
   const fmt = (x: number): string => Math.round(x).toString();
   const load = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
   console.error(`# ${PHYSICS_BUILD} hopper frame_skip=${frameSkip} steps=${opts.steps} reps=${opts.reps} physics=${JSON.stringify(opts.physics)} load="${load}"`);
+  if (opts.json) {
+    const envRate = rate(taskTimes, "wall");
+    const mujoco = mujocoEnvStepsPerS("hopper");
+    const scaling = await measureWorkerScaling({ task: "hopper", workers: [1, 2] });
+    const out = {
+      robots: {
+        hopper: {
+          env_steps_per_s: Math.round(envRate),
+          contacts_per_step: contacts / (opts.steps * frameSkip),
+          mujoco_env_steps_per_s: mujoco,
+          ratio: mujoco === null ? null : envRate / mujoco,
+        },
+      },
+      workers: { count: 2, scaling: scaling.scaling },
+    };
+    console.log(JSON.stringify(out));
+    return;
+  }
   console.log(
     `hopper env_steps_per_s=${fmt(rate(taskTimes, "wall"))} cpu_env_steps_per_s=${fmt(rate(taskTimes, "cpu"))}` +
       ` physics_only_env_steps_per_s=${fmt(rate(physTimes, "wall"))} cpu_physics_only_env_steps_per_s=${fmt(rate(physTimes, "cpu"))}` +
