@@ -1,0 +1,49 @@
+/** Every registered sim passes the env checker; the checker itself catches broken tasks. */
+import { describe, expect, it } from "vitest";
+import { loadRobot } from "../src/robot/load.js";
+import { checkEnv } from "../src/sim/env-checker.js";
+import { loadTask, taskNames } from "../src/sim/registry.js";
+import type { TaskDefinition } from "../src/sim/task.js";
+
+/** Total masses from ROBOTS.md. */
+const MASSES: Record<string, number> = { hopper: 15.82, walker2d: 23.677, swimmer: 106.814, humanoid: 42.116 };
+
+describe("env checker", () => {
+  for (const name of taskNames()) {
+    it(`${name} passes`, async () => {
+      const task = await loadTask(name);
+      const hasRobot = name in MASSES;
+      const robot = hasRobot ? loadRobot(task.spec.robot) : undefined;
+      const problems = checkEnv(task, { ...(robot ? { robot } : {}), ...(hasRobot ? { expectedMass: MASSES[name]! } : {}) });
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it("reports a task that ignores its seed and emits NaN", async () => {
+    const base = await loadTask("point_mass");
+    const broken: TaskDefinition = {
+      ...base,
+      createInstance: () => {
+        const inner = base.createInstance();
+        let t = 0;
+        return {
+          get terminated() {
+            return inner.terminated;
+          },
+          reset: (_rng, obs) => {
+            t = 0;
+            obs.fill(0.5);
+          },
+          step: (action, obs, metrics) => {
+            const r = inner.step(action, obs, metrics);
+            return ++t === 50 ? Number.NaN : r;
+          },
+          free: () => inner.free(),
+        };
+      },
+    };
+    const problems = checkEnv(broken, { steps: 400 });
+    expect(problems.some((p) => p.includes("different seeds gave identical trajectories"))).toBe(true);
+    expect(problems.some((p) => p.includes("non-finite value"))).toBe(true);
+  });
+});
