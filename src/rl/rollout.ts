@@ -52,6 +52,8 @@ export class RolloutCollector {
   private readonly mu: Float32Array;
   private readonly act: Float32Array;
   private readonly rowObs: Float32Array;
+  /** Normalized observations after the last step, for the bootstrap values. */
+  private readonly lastObs: Float32Array;
   private readonly rowVal = new Float32Array(1);
   private readonly episodeReturn: Float64Array;
   private readonly episodeLength: Int32Array;
@@ -97,6 +99,7 @@ export class RolloutCollector {
     this.mu = new Float32Array(n * this.actDim);
     this.act = new Float32Array(n * this.actDim);
     this.rowObs = new Float32Array(this.obsDim);
+    this.lastObs = new Float32Array(n * this.obsDim);
     this.episodeReturn = new Float64Array(n);
     this.episodeLength = new Int32Array(n);
     this.termNames = port.spec.metrics.filter((m) => m.startsWith("reward_"));
@@ -165,8 +168,8 @@ export class RolloutCollector {
       this.rewardScaler.scale(reward, this.done, this.scaled);
       batch.rewards.set(this.scaled, base);
     }
-    obsNorm.normalize(portObs, n, this.obsScratch());
-    vf.forward(this.obsScratch(), n, batch.lastValues);
+    obsNorm.normalize(portObs, n, this.lastObs);
+    vf.forward(this.lastObs, n, batch.lastValues);
     computeGae(
       {
         numEnvs: n,
@@ -191,12 +194,6 @@ export class RolloutCollector {
     const out = this.completed;
     this.completed = [];
     return out;
-  }
-
-  private lastObsScratch: Float32Array | null = null;
-  private obsScratch(): Float32Array {
-    if (!this.lastObsScratch) this.lastObsScratch = new Float32Array(this.numEnvs * this.obsDim);
-    return this.lastObsScratch;
   }
 
   private finishEpisode(i: number): void {
