@@ -1,3 +1,4 @@
+import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 /**
  * Shared test fixtures for the policy and evaluation tests: seeded random networks, a small
  * manifest body, and a 1-D point-mass task (plain TS, no physics engine).
@@ -130,4 +131,25 @@ export function pointMassTask(options: { resetNoise?: number; spec?: PortSpec; m
     maxEpisodeSteps: options.maxEpisodeSteps ?? 100,
     createInstance: () => new PointMass(noise),
   };
+}
+
+/**
+ * Runs `loop(100_000)` after warming the loop itself up (its optimized code, OSR included, is
+ * heap memory too) and reports the GCs that started during it and the heap growth. An
+ * allocating call (e.g. 100 bytes per call = 10 MB) either triggers scavenges or grows the heap.
+ */
+export async function probeAllocations(loop: (n: number) => void): Promise<{ gcs: number; heapGrowth: number }> {
+  loop(20_000);
+  loop(20_000);
+  const gcs: PerformanceEntry[] = [];
+  const observer = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
+  observer.observe({ entryTypes: ["gc"] });
+  const t0 = performance.now();
+  const heap0 = process.memoryUsage().heapUsed;
+  loop(100_000);
+  const heap1 = process.memoryUsage().heapUsed;
+  const t1 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  return { gcs: gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1).length, heapGrowth: heap1 - heap0 };
 }

@@ -1,9 +1,8 @@
-import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { FrozenPolicy } from "../src/policy/frozen.js";
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyManifest, type PolicyManifestBody } from "../src/policy/manifest.js";
 import type { DenseLayer } from "../src/policy/mlp.js";
-import { makeBody, makeSpec, randomInput, randomLayers } from "./policy-fixtures.js";
+import { makeBody, makeSpec, probeAllocations, randomInput, randomLayers } from "./policy-fixtures.js";
 
 function manifestOf(body: PolicyManifestBody): PolicyManifest {
   // FrozenPolicy never reads the weights section; a placeholder keeps the type honest.
@@ -93,19 +92,8 @@ describe("FrozenPolicy", () => {
     const loop = (n: number): void => {
       for (let i = 0; i < n; i++) policy.act(obs, 1, out);
     };
-    loop(20_000); // warm up the timed loop itself (see policy-mlp.test.ts)
-    loop(20_000);
-    const gcs: PerformanceEntry[] = [];
-    const observer = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
-    observer.observe({ entryTypes: ["gc"] });
-    const t0 = performance.now();
-    const heap0 = process.memoryUsage().heapUsed;
-    loop(100_000);
-    const heap1 = process.memoryUsage().heapUsed;
-    const t1 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    observer.disconnect();
-    expect(gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1).length).toBeLessThanOrEqual(1); // see policy-mlp.test.ts
-    expect(heap1 - heap0).toBeLessThan(256 * 1024);
+    const { gcs, heapGrowth } = await probeAllocations(loop);
+    expect(gcs).toBeLessThanOrEqual(1); // see policy-mlp.test.ts
+    expect(heapGrowth).toBeLessThan(256 * 1024);
   });
 });

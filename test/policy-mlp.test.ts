@@ -1,7 +1,6 @@
-import { PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { Mlp, type DenseLayer, type MlpActivation } from "../src/policy/mlp.js";
-import { randomInput, randomLayers } from "./policy-fixtures.js";
+import { probeAllocations, randomInput, randomLayers } from "./policy-fixtures.js";
 
 /** Textbook forward pass in float64: y_o = b_o + Σ_i x_i·W[i][o], activation on hidden layers. */
 function reference(layers: readonly DenseLayer[], act: MlpActivation, x: Float32Array, batch: number): Float64Array {
@@ -116,27 +115,12 @@ describe("Mlp", () => {
     const mlp = new Mlp(randomLayers(dims, 3), "tanh");
     const x = randomInput(8 * 11, 4);
     const out = new Float32Array(8 * 3);
-    // The timed loop itself is warmed up (its optimized code, OSR included, is heap memory too).
     const loop = (n: number): void => {
       for (let i = 0; i < n; i++) mlp.forward(x, i % 2 === 0 ? 1 : 8, out);
     };
-    loop(20_000);
-    loop(20_000);
-
-    const gcs: PerformanceEntry[] = [];
-    const observer = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
-    observer.observe({ entryTypes: ["gc"] });
-    const t0 = performance.now();
-    const heap0 = process.memoryUsage().heapUsed;
-    loop(100_000);
-    const heap1 = process.memoryUsage().heapUsed;
-    const t1 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    observer.disconnect();
-    const during = gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1);
-    // An allocating forward pass (e.g. 100 bytes per call = 10 MB) either triggers scavenges or grows the heap.
+    const { gcs, heapGrowth } = await probeAllocations(loop);
     // At most one collection: V8 may finish incremental marking started before the loop.
-    expect(during.length).toBeLessThanOrEqual(1);
-    expect(heap1 - heap0).toBeLessThan(256 * 1024);
+    expect(gcs).toBeLessThanOrEqual(1);
+    expect(heapGrowth).toBeLessThan(256 * 1024);
   });
 });
