@@ -39,10 +39,6 @@ export async function initBackend(options: { prefer?: BackendName; quiet?: boole
   return selected;
 }
 
-export function backendName(): BackendName | null {
-  return selected;
-}
-
 async function tryBackend(name: BackendName, notes: string[]): Promise<boolean> {
   try {
     if (name === "tensorflow") {

@@ -35,10 +35,6 @@ export interface ActuatorSpec {
   readonly gear: number;
 }
 
-export function boxDim(box: BoxSpec): number {
-  return box.names.length;
-}
-
 /** Checks internal consistency; throws with the offending field named. */
 export function assertBoxSpec(box: BoxSpec, label: string): void {
   const n = box.names.length;

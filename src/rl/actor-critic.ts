@@ -78,13 +78,6 @@ export class ActorCritic {
     return out;
   }
 
-  policyVariables(): tf.Variable[] {
-    const out: tf.Variable[] = [];
-    for (const l of this.pi) out.push(l.w, l.b);
-    out.push(this.logStd);
-    return out;
-  }
-
   valueVariables(): tf.Variable[] {
     const out: tf.Variable[] = [];
     for (const l of this.vf) out.push(l.w, l.b);

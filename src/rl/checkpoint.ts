@@ -126,7 +126,3 @@ export function readLatestCheckpoint(root: string): CheckpointData | null {
   const adamV = take();
   return { state, params, adamM, adamV };
 }
-
-export function ensureDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-}

@@ -107,6 +107,11 @@ export interface EvaluateArtifactOptions {
   task?: TaskDefinition;
 }
 
+/** A policy whose observation/action spec differs from its sim's (a user error, reported in one line). */
+export class SpecMismatchError extends Error {
+  override readonly name = "SpecMismatchError";
+}
+
 /** Loads the policy in `policyDir`, checks it against its sim's spec, and evaluates it there. */
 export async function evaluateArtifact(policyDir: string, options: EvaluateArtifactOptions): Promise<EvaluationResult> {
   const { manifest, layers } = await readPolicyArtifact(policyDir);
@@ -114,7 +119,7 @@ export async function evaluateArtifact(policyDir: string, options: EvaluateArtif
   const task = options.task ?? (await loadTask(manifest.sim));
   const mismatch = specMismatch(manifest.spec, task.spec);
   if (mismatch !== null) {
-    throw new Error(`policy ${policyDir} does not fit sim "${task.name}": spec ${mismatch}`);
+    throw new SpecMismatchError(`policy ${policyDir} does not fit sim "${task.name}": spec ${mismatch}`);
   }
   const port = new SimPort(task, { numEnvs: options.numEnvs ?? 1, seed: options.seed });
   try {
