@@ -77,6 +77,33 @@ describe("TimeLimit + AutoReset", () => {
     expect(obs[0]).toBe(0);
   });
 
+  it("envs ending in the same step are reset together, each keeping its own final step", () => {
+    const task = counterTask();
+    const inner = new SimPort(task, { numEnvs: 3 });
+    const masks: number[][] = [];
+    const resetEnvs = inner.resetEnvs.bind(inner);
+    inner.resetEnvs = (mask: Uint8Array): void => {
+      masks.push(Array.from(mask));
+      resetEnvs(mask);
+    };
+    const port = new AutoReset(new TimeLimit(inner, task.maxEpisodeSteps));
+    port.resetAll();
+    const { obs, action, terminated, truncated, reward } = port.buffers;
+    const episodes = [obs[1]!, obs[3]!, obs[5]!];
+    action.set([1, 0, 1]); // envs 0 and 2 terminate
+    port.step();
+    expect(masks).toEqual([[1, 0, 1]]);
+    expect(Array.from(terminated)).toEqual([1, 0, 1]);
+    expect(Array.from(truncated)).toEqual([0, 0, 0]);
+    expect(Array.from(reward)).toEqual([1, 1, 1]);
+    expect([port.finalObs[1], port.finalObs[5]]).toEqual([episodes[0], episodes[2]]);
+    expect([obs[0], obs[2], obs[4]]).toEqual([0, 1, 0]); // 0 and 2 restarted, 1 runs on
+    expect(obs[3]).toBe(episodes[1]);
+    action.set([0, 0, 0]);
+    port.step();
+    expect(masks).toHaveLength(1); // no episode ended: no reset call
+  });
+
   it("a step that terminates at the limit counts as terminated only", () => {
     const task = counterTask();
     const port = new AutoReset(new TimeLimit(new SimPort(task, { numEnvs: 1 }), task.maxEpisodeSteps));

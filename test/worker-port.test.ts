@@ -55,6 +55,12 @@ function trace(inner: ControlPort, maxSteps: number): Trace {
       port.resetAll();
     }
     if (t % 37 === 5) port.resetEnv(t % NUM_ENVS);
+    if (t % 41 === 9) {
+      // A batched reset across slices (first, middle and last env).
+      const mask = new Uint8Array(NUM_ENVS);
+      mask[0] = mask[3] = mask[NUM_ENVS - 1] = 1;
+      port.resetEnvs(mask);
+    }
     for (let j = 0; j < action.length; j++) {
       const k = j % actDim;
       action[j] = rng.range(low[k]!, high[k]!);

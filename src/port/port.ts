@@ -35,6 +35,11 @@ export interface ControlPort {
   resetAll(): void;
   /** Resets env `i` only, writing its row of `obs`. */
   resetEnv(i: number): void;
+  /**
+   * Resets every env `i` with `mask[i] !== 0` (mask length ≥ numEnvs), as `resetEnv` would one
+   * by one; a multi-threaded port resets its slices in parallel, in one round trip.
+   */
+  resetEnvs(mask: Uint8Array): void;
   /** Applies `action` for one control period to every env. */
   step(): void;
   /** Releases native resources (wasm memory, sockets). */

@@ -60,12 +60,14 @@ export async function evaluatePolicy(port: ControlPort, act: ActFn, options: Eva
   const ret = new Float64Array(n);
   const len = new Int32Array(n);
   let remaining = episodes;
+  const ended = new Uint8Array(n);
 
   const { obs, action, reward, terminated, truncated } = env.buffers;
   env.resetAll();
   while (remaining > 0) {
     act(obs, n, action);
     env.step();
+    ended.fill(0);
     for (let i = 0; i < n; i++) {
       // Envs past their quota keep stepping with the batch; their episodes are not counted.
       ret[i] = ret[i]! + reward[i]!;
@@ -79,8 +81,9 @@ export async function evaluatePolicy(port: ControlPort, act: ActFn, options: Eva
       }
       ret[i] = 0;
       len[i] = 0;
-      env.resetEnv(i);
+      ended[i] = 1;
     }
+    if (remaining > 0 && ended.includes(1)) env.resetEnvs(ended);
   }
 
   let sum = 0;

@@ -66,6 +66,10 @@ export class SimPort implements ControlPort {
     for (const arr of this.metricArrays) arr[i] = 0;
   }
 
+  resetEnvs(mask: Uint8Array): void {
+    for (let i = 0; i < this.numEnvs; i++) if (mask[i] !== 0) this.resetEnv(i);
+  }
+
   step(): void {
     const { reward, terminated, truncated } = this.buffers;
     const scratch = this.metricScratch;

@@ -54,6 +54,7 @@ function serve(sim: SimPort, data: SimWorkerData): void {
   const ctrl = new Int32Array(data.control, 0, data.numThreads * RECORD_INT32);
   const seeds = new Float64Array(data.control, seedOffsetBytes(data.numThreads), data.numThreads);
   const base = data.worker * RECORD_INT32;
+  const resetMask = data.resetMask.subarray(data.start, data.start + data.count);
   // The main thread's sequence starts at 0 and may already have moved on since "ready" was posted.
   let seen = 0;
   for (;;) {
@@ -69,6 +70,7 @@ function serve(sim: SimPort, data: SimWorkerData): void {
         case Command.step: sim.step(); break;
         case Command.resetAll: sim.resetAll(); break;
         case Command.resetEnv: sim.resetEnv(ctrl[base + Slot.arg]!); break;
+        case Command.resetMasked: sim.resetEnvs(resetMask); break;
         case Command.seed: sim.seed(seeds[data.worker]!); break;
         case Command.close: sim.close(); break;
         default: throw new Error(`unknown command ${cmd}`);

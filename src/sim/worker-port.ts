@@ -18,7 +18,8 @@
  * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
  * thread has one 64-byte record in a shared Int32Array control block:
  *   SEQ    caller → worker: incremented once per command (after CMD/ARG are written)
- *   CMD    the command (step, reset all, reset one env, seed, close)
+ *   CMD    the command (step, reset all, reset one env, reset the envs of the shared reset
+ *          mask, seed, close)
  *   ARG    slice-local env index for "reset one env"
  *   DONE   worker → caller: the SEQ of the last command completed (one command at a time)
  *   STATUS 0 ok, 1 the last command threw (message waiting on the worker's error port)
@@ -48,7 +49,7 @@ import { SimPort } from "./sim-port.js";
 import type { TaskDefinition } from "./task.js";
 
 /** Commands a worker understands (control block CMD). */
-export const Command = { step: 1, resetAll: 2, resetEnv: 3, seed: 4, close: 5 } as const;
+export const Command = { step: 1, resetAll: 2, resetEnv: 3, seed: 4, close: 5, resetMasked: 6 } as const;
 export type CommandCode = (typeof Command)[keyof typeof Command];
 
 /** Int32 offsets inside one worker's control record. */
@@ -98,6 +99,8 @@ export interface SimWorkerData {
   spec: PortSpec;
   /** The whole batch's shared buffers; the worker views rows [start, start + count). */
   buffers: PortBuffers;
+  /** [numEnvs] shared reset mask for `Command.resetMasked` (written by the caller). */
+  resetMask: Uint8Array;
   start: number;
   count: number;
   seed: number;
@@ -155,6 +158,10 @@ export class WorkerPort implements ControlPort {
   private readonly seeds: Float64Array;
   /** Worker handle owning env i, or −1 when the caller's own slice holds it. */
   private readonly owner: Int32Array;
+  /** Shared with the workers: the envs `resetEnvs` resets. */
+  private readonly resetMask: Uint8Array;
+  /** Per worker: 1 while it runs the current `resetEnvs` command. */
+  private readonly busy: Uint8Array;
   private closed = false;
   /** Set when a worker timed out: its slice is in an unknown state, so the port stops. */
   private broken: string | null = null;
@@ -162,6 +169,7 @@ export class WorkerPort implements ControlPort {
   private constructor(
     readonly buffers: PortBuffers,
     control: SharedArrayBuffer,
+    resetMask: Uint8Array,
     /** The caller's own slice (rows [0, local.numEnvs)), or null. */
     private readonly local: SimPort | null,
     private readonly workers: WorkerHandle[],
@@ -175,6 +183,8 @@ export class WorkerPort implements ControlPort {
     this.ctrl = new Int32Array(control, 0, workers.length * RECORD_INT32);
     this.seeds = new Float64Array(control, seedOffsetBytes(workers.length), workers.length);
     this.owner = new Int32Array(this.numEnvs).fill(-1);
+    this.resetMask = resetMask;
+    this.busy = new Uint8Array(workers.length);
     workers.forEach((w, k) => this.owner.fill(k, w.start, w.start + w.count));
   }
 
@@ -197,6 +207,7 @@ export class WorkerPort implements ControlPort {
     const firstRemote = stepOnCaller ? 1 : 0;
     const numThreads = numWorkers - firstRemote;
     const control = new SharedArrayBuffer(seedOffsetBytes(numThreads) + 8 * numThreads);
+    const resetMask = new Uint8Array(new SharedArrayBuffer(numEnvs));
     const entry = workerEntry();
     const handles: WorkerHandle[] = [];
     for (let k = 0; k < numThreads; k++) {
@@ -206,6 +217,7 @@ export class WorkerPort implements ControlPort {
         taskName,
         spec,
         buffers,
+        resetMask,
         start,
         count,
         seed,
@@ -242,7 +254,7 @@ export class WorkerPort implements ControlPort {
     }
     // Blocked in Atomics.wait, a worker would otherwise keep the process alive if close() is forgotten.
     for (const h of handles) h.thread.unref();
-    return new WorkerPort(buffers, control, local, handles, options.timeoutMs ?? 120_000, spin, spec);
+    return new WorkerPort(buffers, control, resetMask, local, handles, options.timeoutMs ?? 120_000, spin, spec);
   }
 
   seed(seed: number): void {
@@ -269,6 +281,21 @@ export class WorkerPort implements ControlPort {
     const w = this.workers[k]!;
     this.send(w, Command.resetEnv, i - w.start);
     this.complete(w, this.spin.callerMs);
+  }
+
+  /** One command per worker whose slice has an env to reset; the caller resets its own slice meanwhile. */
+  resetEnvs(mask: Uint8Array): void {
+    this.checkOpen();
+    const shared = this.resetMask;
+    for (let i = 0; i < this.numEnvs; i++) shared[i] = mask[i] !== 0 ? 1 : 0;
+    const busy = this.busy;
+    for (const w of this.workers) {
+      busy[w.index] = 0;
+      for (let i = w.start; i < w.start + w.count; i++) if (shared[i] !== 0) busy[w.index] = 1;
+      if (busy[w.index] !== 0) this.send(w, Command.resetMasked, 0);
+    }
+    this.local?.resetEnvs(shared);
+    for (const w of this.workers) if (busy[w.index] !== 0) this.complete(w, this.spin.callerMs);
   }
 
   step(): void {

@@ -19,7 +19,10 @@ export class AutoReset implements ControlPort {
   private readonly savedTruncated: Uint8Array;
   private readonly savedReward: Float32Array;
   private readonly metricArrays: Float32Array[];
+  /** [numEnvs × metrics] metrics of the ending step, per env. */
   private readonly savedMetrics: Float32Array;
+  /** [numEnvs] envs that ended at the last step (reset together, in one `resetEnvs`). */
+  private readonly ended: Uint8Array;
 
   constructor(private readonly inner: ControlPort) {
     this.spec = inner.spec;
@@ -31,7 +34,8 @@ export class AutoReset implements ControlPort {
     this.savedTruncated = new Uint8Array(inner.numEnvs);
     this.savedReward = new Float32Array(inner.numEnvs);
     this.metricArrays = inner.spec.metrics.map((m) => inner.buffers.metrics[m]!);
-    this.savedMetrics = new Float32Array(this.metricArrays.length);
+    this.savedMetrics = new Float32Array(inner.numEnvs * this.metricArrays.length);
+    this.ended = new Uint8Array(inner.numEnvs);
   }
 
   seed(seed: number): void {
@@ -46,22 +50,36 @@ export class AutoReset implements ControlPort {
     this.inner.resetEnv(i);
   }
 
+  resetEnvs(mask: Uint8Array): void {
+    this.inner.resetEnvs(mask);
+  }
+
   step(): void {
     this.inner.step();
     const { obs, terminated, truncated, reward } = this.buffers;
     const d = this.obsDim;
+    const nm = this.metricArrays.length;
+    const ended = this.ended;
+    let any = false;
     for (let i = 0; i < this.numEnvs; i++) {
-      if (terminated[i] === 0 && truncated[i] === 0) continue;
+      const end = terminated[i] !== 0 || truncated[i] !== 0;
+      ended[i] = end ? 1 : 0;
+      if (!end) continue;
+      any = true;
       this.finalObs.set(obs.subarray(i * d, (i + 1) * d), i * d);
       this.savedTerminated[i] = terminated[i]!;
       this.savedTruncated[i] = truncated[i]!;
       this.savedReward[i] = reward[i]!;
-      for (let m = 0; m < this.metricArrays.length; m++) this.savedMetrics[m] = this.metricArrays[m]![i]!;
-      this.inner.resetEnv(i);
+      for (let m = 0; m < nm; m++) this.savedMetrics[i * nm + m] = this.metricArrays[m]![i]!;
+    }
+    if (!any) return;
+    this.inner.resetEnvs(ended);
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (ended[i] === 0) continue;
       terminated[i] = this.savedTerminated[i]!;
       truncated[i] = this.savedTruncated[i]!;
       reward[i] = this.savedReward[i]!;
-      for (let m = 0; m < this.metricArrays.length; m++) this.metricArrays[m]![i] = this.savedMetrics[m]!;
+      for (let m = 0; m < nm; m++) this.metricArrays[m]![i] = this.savedMetrics[i * nm + m]!;
     }
   }
 

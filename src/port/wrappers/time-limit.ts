@@ -34,6 +34,11 @@ export class TimeLimit implements ControlPort {
     this.elapsed[i] = 0;
   }
 
+  resetEnvs(mask: Uint8Array): void {
+    this.inner.resetEnvs(mask);
+    for (let i = 0; i < this.numEnvs; i++) if (mask[i] !== 0) this.elapsed[i] = 0;
+  }
+
   step(): void {
     this.inner.step();
     const { truncated, terminated } = this.buffers;
