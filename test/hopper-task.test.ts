@@ -173,7 +173,7 @@ describe("Hopper-v5 dynamics and rules", () => {
 
   it("uses the documented Hopper-v5 constants", () => {
     expect(HOPPER_V5).toMatchObject({
-      frameSkip: 4,
+      dt: 0.008,
       maxEpisodeSteps: 1000,
       forwardRewardWeight: 1,
       ctrlCostWeight: 1e-3,

@@ -86,12 +86,12 @@ const cases: readonly Case[] = [
   {
     name: "ROS action locomote does not run",
     files: { "x.launch.yaml": "launch:\n  - node: {pkg: demo_nodes_cpp, exec: talker}\n  - train: {robot: hopper}\n" },
-    message: 'D/x.launch.yaml:2: launch[0]: unknown action "node" (a ROS 2 action locomote does not run; expected one of: arg, let, include, group, train)',
+    message: 'D/x.launch.yaml:2: launch[0]: unknown action "node" (a ROS 2 action locomote does not run; expected one of: arg, let, include, group, train, deploy)',
   },
   {
     name: "action item with two keys",
     files: { "x.launch.yaml": "launch:\n  - arg: {name: seed, default: '1'}\n    train: {robot: hopper}\n" },
-    message: "D/x.launch.yaml:2: launch[0]: got a map with keys arg, train, expected a map with one action key (arg, let, include, group, train)",
+    message: "D/x.launch.yaml:2: launch[0]: got a map with keys arg, train, expected a map with one action key (arg, let, include, group, train, deploy)",
   },
   {
     name: "unknown key in arg",

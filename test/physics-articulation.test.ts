@@ -12,6 +12,8 @@ import { Rng } from "../src/util/rng.js";
 beforeAll(initPhysics);
 
 const hopper = (): RobotDescription => loadRobot("hopper");
+/** Physics steps per Hopper-v5 env step (0.008 s) at the description's timestep. */
+const envStep = (art: Articulation): number => Math.round(0.008 / art.timestep);
 /** The hopper without any contact (no ground, no self-collision). */
 const floating = (): RobotDescription => {
   const d = hopper();
@@ -88,7 +90,7 @@ describe("hopper articulation", () => {
       art.setControl(c.action);
       const v = new Float64Array(6);
       for (let step = 1; step <= 10; step++) {
-        art.step(4);
+        art.step(envStep(art));
         const ref = (c.ref as Record<number, number[]>)[step];
         if (!ref) continue;
         art.readQvel(v);
@@ -118,7 +120,7 @@ describe("hopper articulation", () => {
     for (let s = 0; s < 1000; s++) {
       for (let k = 0; k < 3; k++) ctrl[k] = rng.uniform() < 0.5 ? -1 : 1;
       art.setControl(ctrl);
-      for (let f = 0; f < 4; f++) {
+      for (let f = 0; f < envStep(art); f++) {
         art.step(1);
         art.readQpos(q);
         for (let k = 0; k < 3; k++) {
@@ -150,8 +152,8 @@ describe("hopper articulation", () => {
 
   it("starts beyond a soft limit and is pushed back out as in MuJoCo", () => {
     // Thigh and leg 0.02 rad beyond their upper limit (0), in the air, zero action. MuJoCo 2.2.2:
-    // after 10 physics steps q = 0.01473, q̇ = −0.3675; after 40, q = −0.00678 (the push leaves
-    // the joints flexing at −0.35 rad/s: the kick a Hopper-v5 reset beyond a limit gives).
+    // after 0.02 s (10 physics steps) q = 0.01473, q̇ = −0.3675; after 0.08 s, q = −0.00678 (the
+    // push leaves the joints flexing at −0.35 rad/s: the kick a Hopper-v5 reset beyond a limit gives).
     const art = new Articulation(hopper());
     const q = new Float64Array(6);
     const v = new Float64Array(6);
@@ -159,17 +161,20 @@ describe("hopper articulation", () => {
     art.readQpos(q);
     expect(q[3]).toBeCloseTo(0.02, 5); // not clamped onto the limit
     art.setControl([0, 0, 0]);
-    art.step(10);
+    const steps = (s: number): number => Math.round(s / art.timestep);
+    art.step(steps(0.02));
     art.readQpos(q);
     art.readQvel(v);
-    console.log(`beyond the limit: after 10 steps thigh q ${q[3]!.toFixed(5)} (MuJoCo 0.01473), q̇ ${v[3]!.toFixed(4)} (MuJoCo -0.3675)`);
+    console.log(`beyond the limit: after 0.02 s thigh q ${q[3]!.toFixed(5)} (MuJoCo 0.01473), q̇ ${v[3]!.toFixed(4)} (MuJoCo -0.3675)`);
     for (const i of [3, 4]) {
       expect(Math.abs(q[i]! - 0.01473)).toBeLessThan(1.5e-3);
       expect(Math.abs(v[i]! / -0.3675 - 1)).toBeLessThan(0.05);
     }
-    art.step(30);
+    art.step(steps(0.06));
     art.readQpos(q);
-    expect(Math.abs(q[3]! - -0.00678)).toBeLessThan(2e-3);
+    console.log(`beyond the limit: after 0.08 s thigh q ${q[3]!.toFixed(5)} (MuJoCo -0.00678)`);
+    // 0.004 s engine step: −0.00894 (0.002 s: within 2e-3); hard limits stop at 0 with no push.
+    expect(Math.abs(q[3]! - -0.00678)).toBeLessThan(3e-3);
     art.free();
   });
 

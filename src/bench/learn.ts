@@ -1,8 +1,9 @@
 /**
- * `npm run bench:learn [-- --launch FILE --seeds 1,2,3 --steps N --jobs J --out DIR]`:
+ * `npm run bench:learn [-- --launch FILE --seeds 1,2,3 --steps N --jobs J --out DIR] [name:=value ...]`:
  * trains one run per seed (J at a time, default = cores) through the real CLI and prints the
  * final deterministic evaluation of each, the way the acceptance criteria are stated
- * ("deterministic eval mean return over 10 episodes at 1M env steps, per seed").
+ * ("deterministic eval mean return over 10 episodes at 1M env steps, per seed"). Trailing
+ * `name:=value` arguments go to every run's launch file (e.g. `gamma:=0.99`).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -23,7 +24,8 @@ interface SeedResult {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       launch: { type: "string", default: "launch/hopper_ppo.launch.yaml" },
       seeds: { type: "string", default: "1,2,3" },
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   const runOne = (seed: number): Promise<void> =>
     new Promise((done) => {
       const runDir = resolve(values.out, `seed${seed}`);
-      const child = spawn(process.execPath, [bin, "train", values.launch, `seed:=${seed}`, `total_steps:=${values.steps}`, `run_dir:=${runDir}`, "--overwrite", "--progress", "off"], {
+      const child = spawn(process.execPath, [bin, "train", values.launch, ...positionals, `seed:=${seed}`, `total_steps:=${values.steps}`, `run_dir:=${runDir}`, "--overwrite", "--progress", "off"], {
         stdio: ["ignore", "ignore", "inherit"],
       });
       child.on("exit", (code) => {

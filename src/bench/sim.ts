@@ -1,92 +1,54 @@
 /**
- * Simulation speed benchmark, same protocol as ../shared/bench/mujoco/run.sh:
- * start from the initial pose (qpos0, zero velocity), each env step draws a uniform random
- * action inside the action box and holds it for frame_skip physics steps, no resets and no
- * termination; an untimed warm-up, then REPS timed repetitions of the identical sequence,
- * median reported. Rapier's wasm runs in V8's baseline tier for the first seconds, so the
- * warm-up lasts at least `--warmup-s` seconds.
+ * `npm run bench:sim [-- --robots hopper,walker2d --json]`: simulation speed per robot, same
+ * protocol as ../shared/bench/mujoco/run.sh: start from the initial pose (qpos0, zero velocity),
+ * each env step draws a uniform random action inside the action box and holds it for the env
+ * step (frame_skip physics steps), no resets and no termination; an untimed warm-up, then REPS
+ * timed repetitions of the identical sequence, median reported. Rapier's wasm runs in V8's
+ * baseline tier for the first seconds, so the warm-up lasts at least `--warmup-s` seconds.
  *
- * Reports env steps/s of the full task step (physics + observation + reward) and of the bare
- * articulation (physics only), both per wall second and per CPU second of this process
- * (robust when other processes share the cores), plus contacts per physics step counted in
- * a separate untimed pass over the same sequence.
+ * Per robot: env steps/s of the full task step (physics + observation + reward) per wall
+ * second and per CPU second of this process (robust when other processes share the cores),
+ * contacts per physics step (counted in a separate untimed pass over the same sequence), and,
+ * when ../shared/bench/mujoco/run.sh can run, MuJoCo's env steps/s measured by it in the same
+ * run (just before) and the ratio. Then the multi-worker scaling (src/bench/workers.ts: the
+ * hopper batch with resets, 1 vs 2 threads).
  *
- *   node dist/src/bench/sim.js [--steps 12000] [--reps 3] [--seed 1] [--warmup-s 3]
- *                              [--solver-iterations N] [--pgs-iterations N] [--substeps N]
- *                              [--armature joint_motor|child_inertia] [--limits soft|hard]
- *                              [--physics '<ArticulationOptions as JSON>']
+ *   node dist/src/bench/sim.js [--robots hopper,walker2d,swimmer,humanoid] [--steps 12000]
+ *        [--reps 3] [--seed 1] [--warmup-s 3] [--no-mujoco] [--no-workers] [--json]
  *
- * --physics takes any ArticulationOptions (e.g. '{"solver":{"stabilizationIterations":1}}');
- * the other physics flags override single fields. Measured on this machine with the defaults
- * (30 PGS iterations, MuJoCo-like contacts and soft limits; see src/physics/articulation.ts).
+ * `--json` prints one object: {"robots": {"<robot>": {"env_steps_per_s", "contacts_per_step",
+ * "mujoco_env_steps_per_s" (or null), "ratio" (or null)}, …}, "workers": {"count", "scaling"}}.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
-import { createHopperTask } from "../../sims/hopper/task.js";
-import { Articulation, type ArticulationOptions } from "../physics/articulation.js";
+import { parseArgs } from "node:util";
 import { PHYSICS_BUILD } from "../physics/rapier.js";
-import { loadRobot } from "../robot/load.js";
-import type { TaskInstance } from "../sim/task.js";
-import { Rng } from "../util/rng.js";
+import { loadTask } from "../sim/registry.js";
+import type { TaskDefinition, TaskInstance } from "../sim/task.js";
 import { findPackageRoot } from "../util/package-root.js";
+import { Rng } from "../util/rng.js";
 import { measureWorkerScaling } from "./workers.js";
 
+const DEFAULT_ROBOTS = ["hopper", "walker2d", "swimmer", "humanoid"];
+
 /**
- * MuJoCo's env steps/s for `robot` from ../shared/bench/mujoco/run.sh, measured now, or null
- * when the script is absent or cannot run (it installs libmujoco-dev with apt when missing).
+ * MuJoCo's env steps/s per robot from ../shared/bench/mujoco/run.sh, measured now; robots it
+ * did not report are absent. Empty when the script is missing or fails (it installs
+ * libmujoco-dev with apt when missing).
  */
-function mujocoEnvStepsPerS(robot: string): number | null {
+export function mujocoEnvStepsPerS(robots: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
   const script = join(findPackageRoot(), "..", "shared", "bench", "mujoco", "run.sh");
-  if (!existsSync(script)) return null;
-  const r = spawnSync("bash", [script], { env: { ...process.env, ROBOTS: robot }, encoding: "utf8", timeout: 300_000 });
-  const m = /env_steps_per_s=(\d+)/.exec(r.stdout ?? "");
-  return r.status === 0 && m ? Number(m[1]) : null;
-}
-
-interface Options {
-  steps: number;
-  reps: number;
-  seed: number;
-  warmupS: number;
-  physics: ArticulationOptions;
-  /** Print one JSON object (issue 3's shape), with MuJoCo's figure and the worker scaling. */
-  json: boolean;
-}
-
-function parseArgs(argv: string[]): Options {
-  const opts: Options = { steps: 12000, reps: 3, seed: 1, warmupS: 3, physics: {}, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i]!;
-    if (key === "--json") {
-      opts.json = true;
-      continue;
-    }
-    const value = argv[i + 1];
-    if (value === undefined) throw new Error(`${key}: missing value`);
-    const num = Number(value);
-    switch (key) {
-      case "--steps": opts.steps = num; break;
-      case "--reps": opts.reps = num; break;
-      case "--seed": opts.seed = num; break;
-      case "--warmup-s": opts.warmupS = num; break;
-      case "--solver-iterations": opts.physics.solverIterations = num; break;
-      case "--pgs-iterations": opts.physics.pgsIterations = num; break;
-      case "--substeps": opts.physics.substeps = num; break;
-      case "--physics": opts.physics = { ...opts.physics, ...(JSON.parse(value) as ArticulationOptions) }; break;
-      case "--limits":
-        if (value !== "soft" && value !== "hard") throw new Error(`--limits: expected soft or hard, got "${value}"`);
-        opts.physics.limitModel = value;
-        break;
-      case "--armature":
-        if (value !== "joint_motor" && value !== "child_inertia") throw new Error(`--armature: expected joint_motor or child_inertia, got "${value}"`);
-        opts.physics.armatureModel = value;
-        break;
-      default: throw new Error(`unknown option ${key}`);
-    }
-    i++;
+  if (!existsSync(script)) return out;
+  const r = spawnSync("bash", [script], { env: { ...process.env, ROBOTS: robots.join(" ") }, encoding: "utf8", timeout: 600_000 });
+  if (r.status !== 0) return out;
+  for (const line of (r.stdout ?? "").split("\n")) {
+    const m = /^(\S+) .*env_steps_per_s=(\d+)/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
   }
-  return opts;
+  return out;
 }
 
 interface Timing {
@@ -109,97 +71,113 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  const task = await createHopperTask({ physics: opts.physics });
-  const desc = loadRobot("hopper");
-  const frameSkip = Math.round(task.spec.dt / desc.physics.timestep);
-  const actDim = task.spec.action.names.length;
-  const low = task.spec.action.low;
-  const high = task.spec.action.high;
-  const obsDim = task.spec.observation.names.length;
+export interface RobotSpeed {
+  robot: string;
+  envStepsPerS: number;
+  cpuEnvStepsPerS: number;
+  /** Contact points per physics step, or null when the task cannot count them. */
+  contactsPerStep: number | null;
+}
 
-  // Full env step through the task; a fresh instance starts at qpos0 with zero velocity.
+/** Runs the protocol above on one registered task. */
+export async function measureRobot(name: string, steps: number, reps: number, seed: number, warmupS: number): Promise<RobotSpeed> {
+  const task: TaskDefinition = await loadTask(name);
+  const { low, high } = task.spec.action;
+  const actDim = low.length;
   const action = new Float32Array(actDim);
-  const obs = new Float32Array(obsDim);
+  const obs = new Float32Array(task.spec.observation.names.length);
   const metrics = new Float32Array(task.spec.metrics.length);
-  const runTask = (inst: TaskInstance, n: number): void => {
-    const rng = new Rng(opts.seed);
+  const run = (inst: TaskInstance, n: number, onStep?: () => void): void => {
+    const rng = new Rng(seed);
     for (let s = 0; s < n; s++) {
       for (let k = 0; k < actDim; k++) action[k] = rng.range(low[k]!, high[k]!);
       inst.step(action, obs, metrics);
+      onStep?.();
     }
   };
-  const art = new Articulation(desc, opts.physics);
-  const qpos = new Float64Array(art.nq);
-  const qvel = new Float64Array(art.nv);
-  const ctrl = new Float64Array(art.nu);
-  const runPhysics = (n: number, countContacts: boolean): number => {
-    art.setState(desc.qpos0, new Float64Array(art.nv));
-    const rng = new Rng(opts.seed);
-    let contacts = 0;
-    for (let s = 0; s < n; s++) {
-      for (let k = 0; k < actDim; k++) ctrl[k] = rng.range(low[k]!, high[k]!);
-      art.setControl(ctrl);
-      if (countContacts) {
-        for (let f = 0; f < frameSkip; f++) {
-          art.step(1);
-          contacts += art.contactCount();
-        }
-      } else art.step(frameSkip);
-      art.readQpos(qpos);
-      art.readQvel(qvel);
-    }
-    return contacts;
-  };
-
-  // Warm-up: at least a quarter run and `warmupS` seconds of each loop.
-  const warmEnd = performance.now() + opts.warmupS * 1000;
+  const warmEnd = performance.now() + warmupS * 1000;
   do {
     const inst = task.createInstance();
-    runTask(inst, Math.max(1, opts.steps >> 2));
+    run(inst, Math.max(1, steps >> 2));
     inst.free();
-    runPhysics(Math.max(1, opts.steps >> 2), false);
   } while (performance.now() < warmEnd);
 
-  const taskTimes: Timing[] = [];
-  const physTimes: Timing[] = [];
-  for (let r = 0; r < opts.reps; r++) {
-    const inst = task.createInstance(); // starts at qpos0 with zero velocity
-    taskTimes.push(timed(() => runTask(inst, opts.steps)));
+  const times: Timing[] = [];
+  for (let r = 0; r < reps; r++) {
+    const inst = task.createInstance(); // a fresh instance starts at qpos0 with zero velocity
+    times.push(timed(() => run(inst, steps)));
     inst.free();
-    physTimes.push(timed(() => runPhysics(opts.steps, false)));
   }
-  const contacts = runPhysics(opts.steps, true);
-  art.free();
+  // Contacts: after every env step (those of its last physics step), in an untimed pass.
+  const inst = task.createInstance();
+  let contacts: number | null = null;
+  if (inst.contactCount) {
+    let sum = 0;
+    const count = inst.contactCount.bind(inst);
+    run(inst, Math.min(steps, 2000), () => {
+      sum += count();
+    });
+    contacts = sum / Math.min(steps, 2000);
+  }
+  inst.free();
+  return {
+    robot: name,
+    envStepsPerS: steps / median(times.map((t) => t.wall)),
+    cpuEnvStepsPerS: steps / median(times.map((t) => t.cpu)),
+    contactsPerStep: contacts,
+  };
+}
 
-  const rate = (ts: Timing[], k: "wall" | "cpu"): number => opts.steps / median(ts.map((t) => t[k]));
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      robots: { type: "string", default: DEFAULT_ROBOTS.join(",") },
+      steps: { type: "string", default: "12000" },
+      reps: { type: "string", default: "3" },
+      seed: { type: "string", default: "1" },
+      "warmup-s": { type: "string", default: "3" },
+      "no-mujoco": { type: "boolean", default: false },
+      "no-workers": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const robots = values.robots.split(",").map((r) => r.trim()).filter((r) => r.length > 0);
+  const steps = Number(values.steps);
+  const reps = Number(values.reps);
+  const seed = Number(values.seed);
+  const warmupS = Number(values["warmup-s"]);
   const fmt = (x: number): string => Math.round(x).toString();
-  const load = (await import("node:os")).loadavg().map((l) => l.toFixed(2)).join(" ");
-  console.error(`# ${PHYSICS_BUILD} hopper frame_skip=${frameSkip} steps=${opts.steps} reps=${opts.reps} physics=${JSON.stringify(opts.physics)} load="${load}"`);
-  if (opts.json) {
-    const envRate = rate(taskTimes, "wall");
-    const mujoco = mujocoEnvStepsPerS("hopper");
-    const scaling = await measureWorkerScaling({ task: "hopper", workers: [1, 2] });
-    const out = {
-      robots: {
-        hopper: {
-          env_steps_per_s: Math.round(envRate),
-          contacts_per_step: contacts / (opts.steps * frameSkip),
-          mujoco_env_steps_per_s: mujoco,
-          ratio: mujoco === null ? null : envRate / mujoco,
-        },
-      },
-      workers: { count: 2, scaling: scaling.scaling },
+
+  const mujoco = values["no-mujoco"] ? new Map<string, number>() : mujocoEnvStepsPerS(robots);
+  console.error(`# ${PHYSICS_BUILD} steps=${steps} reps=${reps} load="${loadavg().map((l) => l.toFixed(2)).join(" ")}"`);
+  const results: Record<string, { env_steps_per_s: number; contacts_per_step: number | null; mujoco_env_steps_per_s: number | null; ratio: number | null }> = {};
+  for (const robot of robots) {
+    const r = await measureRobot(robot, steps, reps, seed, warmupS);
+    const mj = mujoco.get(robot) ?? null;
+    results[robot] = {
+      env_steps_per_s: Math.round(r.envStepsPerS),
+      contacts_per_step: r.contactsPerStep,
+      mujoco_env_steps_per_s: mj,
+      ratio: mj === null ? null : r.envStepsPerS / mj,
     };
-    console.log(JSON.stringify(out));
-    return;
+    if (!values.json) {
+      console.log(
+        `${robot} env_steps_per_s=${fmt(r.envStepsPerS)} cpu_env_steps_per_s=${fmt(r.cpuEnvStepsPerS)}` +
+          ` contacts_per_step=${r.contactsPerStep === null ? "n/a" : r.contactsPerStep.toFixed(2)}` +
+          ` mujoco_env_steps_per_s=${mj ?? "n/a"} ratio=${mj === null ? "n/a" : (r.envStepsPerS / mj).toFixed(2)}`,
+      );
+    }
   }
-  console.log(
-    `hopper env_steps_per_s=${fmt(rate(taskTimes, "wall"))} cpu_env_steps_per_s=${fmt(rate(taskTimes, "cpu"))}` +
-      ` physics_only_env_steps_per_s=${fmt(rate(physTimes, "wall"))} cpu_physics_only_env_steps_per_s=${fmt(rate(physTimes, "cpu"))}` +
-      ` physics_steps_per_s=${fmt(rate(taskTimes, "wall") * frameSkip)} contacts_per_physics_step=${(contacts / (opts.steps * frameSkip)).toFixed(2)}`,
-  );
+  let workers: { count: number; scaling: number } | null = null;
+  if (!values["no-workers"]) {
+    const s = await measureWorkerScaling({ task: "hopper", workers: [1, 2] });
+    workers = { count: 2, scaling: s.scaling };
+    if (!values.json) {
+      console.log(`workers ${s.runs.map((run) => `${run.workers}: ${fmt(run.envStepsPerS)} env steps/s`).join(", ")} scaling=${s.scaling.toFixed(2)} (hopper, ${s.numEnvs} envs, load ${s.loadBefore.toFixed(2)} → ${s.loadAfter.toFixed(2)})`);
+    }
+  }
+  console.error(`# load after="${loadavg().map((l) => l.toFixed(2)).join(" ")}"`);
+  if (values.json) console.log(JSON.stringify({ robots: results, workers }));
 }
 
 main().catch((e: unknown) => {

@@ -1,11 +1,11 @@
 /**
- * `locomote` command line: train from launch files, evaluate frozen policies.
+ * `locomote` command line: train from launch files, evaluate frozen policies, deploy them.
  * Every user-facing error is one line on stderr and a non-zero exit; stack traces only with
  * LOCOMOTE_DEBUG=1.
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { describeLaunchArgs, formatLaunchArgs, loadLaunch, parseOverrides } from "../launch/index.js";
+import { describeLaunchArgs, formatLaunchArgs, loadDeployLaunch, loadLaunch, parseOverrides } from "../launch/index.js";
 import { findPackageRoot } from "../util/package-root.js";
 
 const pkg = JSON.parse(readFileSync(`${findPackageRoot()}/package.json`, "utf8")) as { version: string };
@@ -66,8 +66,49 @@ export function buildProgram(): Command {
       await runEval(dir, opts);
     });
 
+  program
+    .command("deploy")
+    .description("Run a frozen policy on a robot from a deploy launch file: transport:=sim (Rapier in real time) or transport:=ros2")
+    .argument("[launch-file]", "deploy launch file (launch/deploy_*.launch.yaml)")
+    .argument("[args...]", "launch arguments as name:=value (see the file's declared args with --help)")
+    .helpOption(false)
+    .option("-h, --help", "show this help, and the launch file's arguments when a file is given")
+    .action(async (file: string | undefined, args: string[], opts: { help?: boolean }, cmd: Command) => {
+      if (opts.help) {
+        process.stdout.write(cmd.helpInformation());
+        process.stdout.write(`\n${DEPLOY_EXAMPLES}\n`);
+        if (file) process.stdout.write(`\n${file}\n${formatLaunchArgs(await describeLaunchArgs(file))}\n`);
+        return;
+      }
+      if (!file) throw new UsageError("deploy: missing the launch file (e.g. locomote deploy launch/deploy_hopper.launch.yaml)");
+      const { overrides, rest } = parseOverrides(args);
+      if (rest.length > 0) throw new UsageError(`deploy: unexpected argument "${rest[0]}" (launch arguments are name:=value)`);
+      const launch = await loadDeployLaunch(file, overrides);
+      const { runDeploy } = await import("./deploy.js");
+      process.exitCode = await runDeploy(launch);
+    });
+
+  program
+    .command("sim-robot")
+    .description("Expose a simulated robot over ROS 2 with ros2_control's topics (needs ROS 2 sourced)")
+    .argument("<robot>", "robot name (robots/<robot>)")
+    .option("--sim <task>", "simulation task (default: the robot's name)")
+    .option("--controller <name>", "forward_command_controller whose /<name>/commands it obeys", "forward_command_controller")
+    .option("--rate <hz>", "publish rate (default: the task rate)", parsePositiveInt)
+    .option("--seed <s>", "seed of the reset noise", parseNonNegativeInt, 0)
+    .action(async (robot: string, opts: { sim?: string; controller: string; rate?: number; seed: number }) => {
+      const { runSimRobot } = await import("./deploy.js");
+      process.exitCode = await runSimRobot(robot, { sim: opts.sim, controller: opts.controller, rateHz: opts.rate, seed: opts.seed });
+    });
+
   return program;
 }
+
+const DEPLOY_EXAMPLES = `Examples:
+  locomote deploy launch/deploy_hopper.launch.yaml policy:=runs/hopper_ppo/policy
+  locomote deploy launch/deploy_hopper.launch.yaml transport:=ros2          # on the robot (ROS 2 sourced)
+  locomote deploy launch/deploy_hopper.launch.yaml duration:=10 record:=/tmp/ticks.csv
+  locomote sim-robot hopper                                                   # the sim over ROS 2, for transport:=ros2`;
 
 const TRAIN_EXAMPLES = `Examples:
   locomote train launch/hopper_ppo.launch.yaml
@@ -102,6 +143,8 @@ const USER_ERRORS = new Set([
   "MetricsLogError",
   "SummaryError",
   "SpecMismatchError",
+  "DeployError",
+  "Ros2UnavailableError",
 ]);
 
 export async function main(argv: string[]): Promise<number> {

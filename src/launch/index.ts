@@ -1,10 +1,11 @@
-/** Launch files: ROS 2-style YAML that declares arguments and produces a training config. */
+/** Launch files: ROS 2-style YAML that declares arguments and produces a training or deploy config. */
 export { LaunchError, type Origin } from "./errors.js";
 export { parseOverrides, type ParsedOverrides } from "./overrides.js";
 export {
   describeLaunchArgs,
   formatLaunchArgs,
   loadLaunch,
+  runLaunchActions,
   type DeclaredArg,
   type LaunchResult,
   type LoadLaunchOptions,
@@ -18,3 +19,14 @@ export {
   type TrainConfig,
   type TrainConfigInput,
 } from "./train-config.js";
+export {
+  DeployConfigSchema,
+  loadDeployLaunch,
+  SAFE_COMMANDS,
+  TRANSPORTS,
+  type DeployConfig,
+  type DeployConfigInput,
+  type DeployLaunchResult,
+  type SafeCommandKind,
+  type Transport,
+} from "./deploy-config.js";

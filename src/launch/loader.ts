@@ -1,7 +1,7 @@
 /**
  * Runs a launch file: declares arguments, applies `name:=value` overrides, evaluates `let`,
- * `include` and `group`, collects the `train:` fragments in order, deep-merges them (later
- * wins) and validates the result.
+ * `include` and `group`, collects the `train:` (and `deploy:`) fragments in order, deep-merges
+ * them (later wins) and validates the result (`deploy:`: src/launch/deploy-config.ts).
  *
  * Scoping: an included file sees only the arguments its `include` passes (plus its own
  * defaults and lets), never the includer's variables, and command-line overrides apply to the
@@ -41,8 +41,11 @@ export interface LoadLaunchOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-const ACTIONS = ["arg", "let", "include", "group", "train"] as const;
+const ACTIONS = ["arg", "let", "include", "group", "train", "deploy"] as const;
 type ActionName = (typeof ACTIONS)[number];
+/** Actions whose bodies are collected as fragments and validated by the command that runs them. */
+type FragmentAction = "train" | "deploy";
+const FRAGMENT_WHAT: Record<FragmentAction, string> = { train: "training settings", deploy: "deploy settings" };
 const ROS_ONLY_ACTIONS = new Set(["node", "executable", "push-ros-namespace", "set_parameter", "set_remap"]);
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -52,6 +55,38 @@ export async function loadLaunch(
   overrides: Readonly<Record<string, string>>,
   options: LoadLaunchOptions = {},
 ): Promise<LaunchResult> {
+  const run = await runLaunchActions(file, overrides, options);
+  if (run.fragments.train.length === 0) {
+    const detail = 'no train action, expected at least one "train:" action in the launch: list';
+    throw new LaunchError({ file: run.display, detail });
+  }
+  const merged = run.fragments.train.reduce(mergeLocated);
+  const config = validateTrainConfig(merged, run.displayedFiles);
+  return { file: run.file, args: run.args, declared: run.declared, config, files: run.files };
+}
+
+/** A launch file run: its arguments and the unvalidated fragments of each locomote action, in reading order. */
+export interface LaunchRunResult {
+  /** Absolute path of the top file, and as displayed. */
+  readonly file: string;
+  readonly display: string;
+  readonly args: Readonly<Record<string, string>>;
+  readonly declared: readonly DeclaredArg[];
+  /** Every launch file read (absolute), top first, and the same as displayed. */
+  readonly files: readonly string[];
+  readonly displayedFiles: readonly string[];
+  readonly fragments: Readonly<Record<FragmentAction, readonly Located[]>>;
+}
+
+/**
+ * Runs a launch file (args, lets, includes, groups) and collects the `train:` and `deploy:`
+ * fragments without validating them; each command validates the action it runs.
+ */
+export async function runLaunchActions(
+  file: string,
+  overrides: Readonly<Record<string, string>>,
+  options: LoadLaunchOptions = {},
+): Promise<LaunchRunResult> {
   const absolute = path.resolve(file);
   const display = displayPath(absolute);
   await requireFile(absolute, () => notFound(display, absolute));
@@ -60,13 +95,15 @@ export async function loadLaunch(
   );
   const run = new LaunchRun(options.env ?? process.env);
   const top = await run.file(absolute, given, []);
-  if (run.fragments.length === 0) {
-    const detail = 'no train action, expected at least one "train:" action in the launch: list';
-    throw new LaunchError({ file: display, detail });
-  }
-  const merged = run.fragments.reduce(mergeLocated);
-  const config = validateTrainConfig(merged, run.files.map(displayPath));
-  return { file: absolute, args: top.args, declared: top.declared, config, files: run.files };
+  return {
+    file: absolute,
+    display,
+    args: top.args,
+    declared: top.declared,
+    files: run.files,
+    displayedFiles: run.files.map(displayPath),
+    fragments: run.fragments,
+  };
 }
 
 /** Declared arguments of a launch file as written (defaults unsubstituted), for `--help`. */
@@ -117,7 +154,7 @@ interface FileState {
 }
 
 class LaunchRun {
-  readonly fragments: Located[] = [];
+  readonly fragments: Record<FragmentAction, Located[]> = { train: [], deploy: [] };
   readonly files: string[] = [];
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
@@ -164,12 +201,13 @@ class LaunchRun {
         case "group":
           await this.group(state, pair.value, where, vars, keyOrigin);
           break;
-        case "train": {
-          const body = readNode(pair.value, "train", cx, keyOrigin);
+        case "train":
+        case "deploy": {
+          const body = readNode(pair.value, name, cx, keyOrigin);
           if (body.kind !== "map") {
-            throw LaunchError.at(body.origin, "train", `got ${describeLocated(body)}, expected a map of training settings`);
+            throw LaunchError.at(body.origin, name, `got ${describeLocated(body)}, expected a map of ${FRAGMENT_WHAT[name]}`);
           }
-          this.fragments.push({ ...body, origin: keyOrigin });
+          this.fragments[name].push({ ...body, origin: keyOrigin });
           break;
         }
       }

@@ -6,7 +6,12 @@
  * - Bodies: one dynamic body per link, its frame = the link frame; mass and inertia exactly as
  *   the URDF says (`setAdditionalMassProperties`, colliders at density 0).
  * - Planar root: a generic impulse joint from a fixed anchor body to the root link that locks
- *   the translation along the plane normal and the two rotations about in-plane axes.
+ *   the translation along the plane normal and the two rotations about in-plane axes; the
+ *   normal is the root hinge's axis (hopper, walker2d: +y, locking LinY|AngX|AngZ in world
+ *   terms; swimmer: +z, locking LinZ|AngX|AngY). Root armature (swimmer: 0.1 on x, y and the
+ *   heading) uses the hinges' motor scheme on the joint's three free axes (two in-plane
+ *   translations of the root origin, rotation about the normal); both slides must have the
+ *   same armature, since Rapier picks the in-plane axes.
  * - Hinges: revolute impulse joints; contacts between the two bodies disabled.
  * - Damping d and armature a (`armatureModel: joint_motor`): one ForceBased velocity motor per
  *   joint whose target and factor are refreshed before every world step (h) from the joint rate
@@ -28,14 +33,23 @@
  * - Motors: torque τ = gear·clamp(ctrl) as +τ·axis on the child and −τ·axis on the parent.
  *   Rapier keeps user torques between steps, so they are written once per `setControl` when
  *   every hinge axis is fixed in the world (planar robots) and every physics step otherwise.
+ * - Fluid (sidecar `physics.fluid`, swimmer): MuJoCo's inertia-box forces (src/physics/fluid.ts)
+ *   at each body COM, recomputed from the current velocities before every world step; forces
+ *   and torques are reset and re-added with the actuator torques each time. Explicit in time:
+ *   the swimmer uses 2 substeps (sidecar `physics.substeps`; see robots/swimmer for the error
+ *   against MuJoCo's RK4 per substep count).
  * - Contacts: capsules (Rapier's lie along local Y, URDF cylinders along Z), a half-space
  *   ground, friction combined with the description's rule (MuJoCo: max), contact skin =
  *   MuJoCo margin, collision groups for ground-only vs. self-collision, sleeping disabled.
  *   Robot-robot contacts are frictionless (MuJoCo's condim 1): each geom has a second,
- *   ground-blind collider with friction 0 that takes the self-contacts.
+ *   ground-blind collider with friction 0 that takes the self-contacts. Without a ground and
+ *   without self-collision (swimmer) no collider is built at all.
  * - Solver (`MUJOCO_LIKE_SOLVER` in rapier.ts, set by patching the world snapshot, since the JS
  *   API cannot): 1 substep of 30 PGS iterations and no unbiased stabilization pass, soft
  *   contacts 15 Hz / damping ratio 1 on the ground and between bodies, no speculative contacts.
+ *   The contact softness is per robot (sidecar `contact.stiffness_hz`, `contact.damping_ratio`;
+ *   default 15 Hz / 1, fitted to hopper.xml's solimp 0.8 0.8 0.01): walker2d_v5.xml's stiffer
+ *   default solimp (0.9 0.95 0.001) is fitted by 25 Hz / 1.5 (robots/walker2d sidecar).
  * - Reset restores the (patched) snapshot of the freshly built world before placing the bodies,
  *   so an episode never inherits solver warm-start or contact caches from the previous one: the
  *   same reset state gives the same trajectory whatever ran before.
@@ -84,7 +98,8 @@
  *   checks it on first use and throws on any other build.
  */
 import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
-import type { Joint, Link, RobotDescription } from "../robot/description.js";
+import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
+import { InertiaBoxFluid } from "./fluid.js";
 import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters } from "./rapier.js";
 import {
   matFromQuat,
@@ -142,8 +157,9 @@ export interface ArticulationOptions {
   /** Overrides the description's armature model. */
   armatureModel?: "joint_motor" | "child_inertia";
   /**
-   * Rapier world steps per physics step (timestep / substeps each); the armature motor is
-   * refreshed before each. Default 1.
+   * Rapier world steps per physics step (timestep / substeps each); the armature motor and the
+   * fluid forces are refreshed before each. Default: the description's (sidecar
+   * `physics.substeps`, 1 unless given).
    */
   substeps?: number;
   /**
@@ -204,6 +220,17 @@ export class Articulation {
   private readonly rootAxes = new Float64Array(9);
   private readonly rootKinds: Uint8Array;
   private readonly rootHingeLocal = new Float64Array(3);
+  /**
+   * Root armature (joint_motor model): motors on the planar joint's free axes (frame Y, Z: in
+   * the plane; X: the normal). Per axis LinY, LinZ, AngX: armature and world direction.
+   */
+  private readonly rootArmature = new Float64Array(3);
+  private readonly rootMotorDirs = new Float64Array(9);
+  private rootJointHandle = -1;
+  /** MuJoCo's inertia-box fluid forces (null: vacuum), recomputed before every world step. */
+  private readonly fluid: InertiaBoxFluid | null;
+  private readonly fluidForce: Float64Array;
+  private readonly fluidTorque: Float64Array;
   /** Per actuator: link index of the driven joint, gear, ctrl range. */
   private readonly actLink: Int32Array;
   private readonly actGear: Float64Array;
@@ -238,7 +265,7 @@ export class Articulation {
     this.R = R;
     const phys = desc.physics;
     this.timestep = phys.timestep;
-    this.substeps = Math.max(1, Math.round(options.substeps ?? 1));
+    this.substeps = Math.max(1, Math.round(options.substeps ?? phys.substeps ?? 1));
     this.subDt = phys.timestep / this.substeps;
     const armatureModel = options.armatureModel ?? phys.armatureModel;
     this.useArmatureMotor = armatureModel === "joint_motor";
@@ -357,7 +384,9 @@ export class Articulation {
           { x: frame[0], y: frame[1], z: frame[2], w: frame[3] },
         );
       const body = world.createRigidBody(bodyDesc);
-      for (const col of link.collisions) for (const selfOnly of splitSelf ? [false, true] : [false]) {
+      // No ground and no self-collision (swimmer): nothing can touch, so no colliders at all.
+      const collisions = desc.contact.ground || selfCollide ? link.collisions : [];
+      for (const col of collisions) for (const selfOnly of splitSelf ? [false, true] : [false]) {
         const cd = colliderDesc(R, col.geometry);
         const q = quatFromRpy(...col.origin.rpy);
         // Rapier capsules/cylinders lie along local Y, URDF's along Z: rotate +90° about X first.
@@ -391,6 +420,8 @@ export class Articulation {
         const j = world.createImpulseJoint(data, anchor, body, true);
         j.setContactsEnabled(false);
         jointHandle = j.handle;
+        this.rootJointHandle = j.handle;
+        if (this.useArmatureMotor && coords.some((c) => (c.armature ?? 0) > 0)) this.setupRootArmature(coords, j.handle);
       } else {
         const o = joint.origin;
         const parentBody = this.bodies[parent]!;
@@ -436,6 +467,11 @@ export class Articulation {
       });
     }
 
+    const fluid = phys.fluid;
+    this.fluid = fluid && (fluid.density > 0 || fluid.viscosity > 0) ? new InertiaBoxFluid(fluid, order.map((o) => o.link.inertial!)) : null;
+    this.fluidForce = new Float64Array(3 * n);
+    this.fluidTorque = new Float64Array(3 * n);
+
     this.nq = coords.length + desc.dofJoints.length;
     this.nv = this.nq;
     this.coordinateNames = [...coords.map((c) => c.name), ...desc.dofJoints];
@@ -464,7 +500,14 @@ export class Articulation {
     });
 
     // Solver parameters the JS API cannot set: patch the snapshot every reset restores from.
-    const snapshot = patchSolverParameters(world.takeSnapshot(), { ...MUJOCO_LIKE_SOLVER, ...options.solver }, this.links.length);
+    // The description's contact softness (sidecar contact.stiffness_hz / damping_ratio) replaces
+    // MUJOCO_LIKE_SOLVER's for ground and robot-robot contacts; options.solver overrides both.
+    const { stiffnessHz: hz, dampingRatio: zeta } = desc.contact;
+    const contactSoftness: SolverParameters = {
+      ...(hz !== undefined ? { staticContactHz: hz, contactHz: hz } : {}),
+      ...(zeta !== undefined ? { staticContactDampingRatio: zeta, contactDampingRatio: zeta } : {}),
+    };
+    const snapshot = patchSolverParameters(world.takeSnapshot(), { ...MUJOCO_LIKE_SOLVER, ...contactSoftness, ...options.solver }, this.links.length);
     this.world = R.World.restoreSnapshot(snapshot);
     world.free();
     this.snapshot = snapshot;
@@ -510,6 +553,7 @@ export class Articulation {
     for (let s = 0; s < k; s++) {
       if (!this.axesFixed) this.applyTorques(true);
       if (this.useArmatureMotor || this.softLimits) this.updateJointMotors();
+      if (this.fluid) this.applyFluid();
       this.stepWorld();
     }
     this.stateValid = false;
@@ -800,6 +844,82 @@ export class Articulation {
       }
       if (!off) joints.jointConfigureMotorVelocity(l.jointHandle, this.R.JointAxis.AngX as number, weighted / factor, factor);
     }
+    if (useArm && this.rootArmature.some((a) => a > 0)) this.updateRootMotors();
+  }
+
+  /**
+   * Root armature as for the hinges: a ForceBased velocity motor per free axis of the planar
+   * joint, factor a/h and target the axis rate v₀ at the start of the step, i.e. −a·q̈ on that
+   * root DoF. The joint frame's in-plane axes are Rapier's choice, so the two slides must have
+   * the same armature (then any in-plane pair of axes gives the same force).
+   */
+  private setupRootArmature(coords: readonly RootCoordinate[], handle: number): void {
+    const slides = coords.filter((c) => c.type === "slide");
+    const aSlide = slides[0]!.armature ?? 0;
+    if (slides.some((c) => (c.armature ?? 0) !== aSlide)) throw new Error("root slides with different armatures are not supported");
+    const aHinge = coords.find((c) => c.type === "hinge")!.armature ?? 0;
+    const joints = this.world.impulseJoints.raw;
+    joints.jointFrameX1(handle, this.f32);
+    const fq = new Float64Array(this.f32);
+    const axes = [this.R.JointAxis.LinY, this.R.JointAxis.LinZ, this.R.JointAxis.AngX];
+    [aSlide, aSlide, aHinge].forEach((a, k) => {
+      this.rootArmature[k] = a;
+      // Frame 1 sits on the fixed anchor body at identity: its columns are world directions.
+      const e = new Float64Array(3);
+      e[k === 0 ? 1 : k === 1 ? 2 : 0] = 1;
+      quatRotate(this.rootMotorDirs, 3 * k, fq, 0, e, 0);
+      if (a > 0) {
+        joints.jointConfigureMotorModel(handle, axes[k]! as number, this.R.MotorModel.ForceBased as number);
+        joints.jointConfigureMotorVelocity(handle, axes[k]! as number, 0, a / this.subDt);
+      }
+    });
+  }
+
+  private updateRootMotors(): void {
+    const raw = this.world.bodies.raw;
+    const b = this.f32, t = this.tmp;
+    const h = this.links[0]!.bodyHandle;
+    raw.rbRotation(h, b);
+    t[4] = b[0]!; t[5] = b[1]!; t[6] = b[2]!; t[7] = b[3]!;
+    raw.rbLinvel(h, b);
+    const w = this.ang; // read by updateJointMotors
+    // Root origin velocity: v_com + ω × (origin − com) = v_com − ω × (R·com).
+    quatRotate(t, 0, t, 4, this.links[0]!.com, 0);
+    const v0 = b[0]! - (w[1]! * t[2]! - w[2]! * t[1]!);
+    const v1 = b[1]! - (w[2]! * t[0]! - w[0]! * t[2]!);
+    const v2 = b[2]! - (w[0]! * t[1]! - w[1]! * t[0]!);
+    const joints = this.world.impulseJoints.raw;
+    const axes = [this.R.JointAxis.LinY, this.R.JointAxis.LinZ, this.R.JointAxis.AngX];
+    const d = this.rootMotorDirs;
+    for (let k = 0; k < 3; k++) {
+      const a = this.rootArmature[k]!;
+      if (a <= 0) continue;
+      const x = d[3 * k]!, y = d[3 * k + 1]!, z = d[3 * k + 2]!;
+      const rate = k < 2 ? v0 * x + v1 * y + v2 * z : w[0]! * x + w[1]! * y + w[2]! * z;
+      joints.jointConfigureMotorVelocity(this.rootJointHandle, axes[k]! as number, rate, a / this.subDt);
+    }
+  }
+
+  /**
+   * Fluid forces and torques from the current velocities, written with the actuator torques
+   * (Rapier keeps user forces between steps: both are reset and re-added before every step).
+   */
+  private applyFluid(): void {
+    this.stateValid = false;
+    this.readBodies();
+    const F = this.fluidForce, T = this.fluidTorque, tq = this.torque;
+    this.fluid!.apply(this.quat, this.lin, this.ang, F, T);
+    const raw = this.world.bodies.raw;
+    const rv = this.rawVec;
+    for (let i = 0; i < this.links.length; i++) {
+      const h = this.links[i]!.bodyHandle;
+      raw.rbResetForces(h, false);
+      raw.rbResetTorques(h, false);
+      rv.x = F[3 * i]!; rv.y = F[3 * i + 1]!; rv.z = F[3 * i + 2]!;
+      raw.rbAddForce(h, rv, true);
+      rv.x = T[3 * i]! + tq[3 * i]!; rv.y = T[3 * i + 1]! + tq[3 * i + 1]!; rv.z = T[3 * i + 2]! + tq[3 * i + 2]!;
+      raw.rbAddTorque(h, rv, true);
+    }
   }
 
   /**
@@ -867,6 +987,7 @@ export class Articulation {
       }
     }
     for (let i = 1; i < n; i++) M[this.links[i]!.dof * (nv + 1)]! += this.links[i]!.armature;
+    if (this.useArmatureMotor) this.desc.root.coordinates.forEach((c, d) => (M[d * (nv + 1)]! += c.armature ?? 0));
     return inverseDiagonal(M, nv);
   }
 

@@ -130,6 +130,7 @@ const specSchema = record({
   actuators: list(record({ joint: name, interface: z.enum(["effort", "position", "velocity"]), gear: finite })),
   dt: positive,
   metrics: list(name),
+  observationLayout: name.optional(),
 });
 
 const manifestSchema = record({
@@ -404,6 +405,7 @@ export function specMismatch(policy: PortSpec, port: PortSpec): string | null {
     }
   }
   if (policy.dt !== port.dt) return diff("dt", policy.dt, port.dt);
+  if (policy.observationLayout !== port.observationLayout) return diff("observationLayout", policy.observationLayout, port.observationLayout);
   return null;
 }
 

@@ -25,6 +25,12 @@ export interface PortSpec {
   readonly dt: number;
   /** Per-env scalar metrics a step reports besides the reward (reward terms, positions). */
   readonly metrics: readonly string[];
+  /**
+   * Identifier of the observation layout when it follows a published convention, e.g.
+   * "humanoid-v5-reduced-45" (Gymnasium Humanoid-v5 with the cinert/cvel/qfrc_actuator/cfrc_ext
+   * blocks excluded). Absent: the element names alone define the layout.
+   */
+  readonly observationLayout?: string;
 }
 
 /** How action element `i` drives joint `joint`: command = gear · clamp(action, low, high). */

@@ -91,6 +91,8 @@ export interface Joint {
   readonly damping: number;
   /** Rotor inertia added to this DoF's diagonal of the joint-space mass matrix (MuJoCo armature). */
   readonly armature: number;
+  /** Spring towards q = 0: generalized force −stiffness·q (MuJoCo stiffness); absent = 0. */
+  readonly stiffness?: number;
 }
 
 /** One generalized coordinate of the root joint (planar: two slides and one hinge). */
@@ -99,14 +101,22 @@ export interface RootCoordinate {
   readonly type: "slide" | "hinge";
   /** World axis: slide direction, or hinge axis (the plane normal). */
   readonly axis: Vec3;
+  /** Rotor inertia on this DoF (MuJoCo armature); absent = 0. */
+  readonly armature?: number;
 }
 
 export interface Root {
   /** The joint from `world` to the root link, or null for a floating base. */
   readonly joint: string | null;
   readonly link: string;
-  /** Coordinates in qpos order (planar: as listed in the sidecar). */
+  /** Coordinates in qpos order (planar: as listed in the sidecar; floating: none, see `floating`). */
   readonly coordinates: readonly RootCoordinate[];
+  /**
+   * A free (floating) root, MuJoCo's free joint: qpos names (x, y, z of the root link origin in
+   * the world, then its quaternion w, x, y, z) and qvel names (world linear velocity of that
+   * origin, then the angular velocity in the root link frame). Absent for a planar root.
+   */
+  readonly floating?: { readonly qpos: readonly string[]; readonly qvel: readonly string[] };
 }
 
 /** A MuJoCo-style motor: generalized force = gear · clamp(ctrl, ctrlRange). */
@@ -125,6 +135,9 @@ export interface ContactSettings {
   /** How the two friction coefficients of a pair combine (MuJoCo takes the max). */
   readonly frictionCombine: "max" | "average" | "min" | "multiply";
   readonly ground: { readonly height: number; readonly friction: number } | null;
+  /** Soft-contact natural frequency (Hz) and damping ratio; absent = the physics engine's default. */
+  readonly stiffnessHz?: number;
+  readonly dampingRatio?: number;
 }
 
 export interface PhysicsSettings {
@@ -140,6 +153,10 @@ export interface PhysicsSettings {
    * `child_inertia` (armature added to the child's inertia about the hinge axis).
    */
   readonly armatureModel: "joint_motor" | "child_inertia";
+  /** Rapier world steps per physics step (armature/limit motors, fluid refreshed before each); absent = 1. */
+  readonly substeps?: number;
+  /** Medium for MuJoCo's inertia-box fluid forces (kg/m³, Pa·s); absent or null = vacuum. */
+  readonly fluid?: { readonly density: number; readonly viscosity: number } | null;
 }
 
 export interface Ros2ControlJoint {
@@ -191,7 +208,12 @@ export class DescriptionError extends Error {
 
 /** Generalized-coordinate names in qpos order (root coordinates, then 1-DoF joints). */
 export function coordinateNames(desc: RobotDescription): string[] {
-  return [...desc.root.coordinates.map((c) => c.name), ...desc.dofJoints];
+  return [...(desc.root.floating?.qpos ?? desc.root.coordinates.map((c) => c.name)), ...desc.dofJoints];
+}
+
+/** Generalized-velocity names in qvel order (= `coordinateNames` except for a floating root). */
+export function velocityNames(desc: RobotDescription): string[] {
+  return [...(desc.root.floating?.qvel ?? desc.root.coordinates.map((c) => c.name)), ...desc.dofJoints];
 }
 
 export function totalMass(desc: RobotDescription): number {

@@ -17,6 +17,7 @@ import {
   type RootCoordinate,
   type Vec3,
 } from "./description.js";
+import { checkPlaceholders } from "./hinge-groups.js";
 import { parseSidecar, type Sidecar } from "./sidecar.js";
 import { parseUrdf, type UrdfJoint, type UrdfRobot, WORLD_LINK } from "./urdf.js";
 
@@ -97,23 +98,27 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
   const oneDof = (j: UrdfJoint): boolean => j.type === "revolute" || j.type === "continuous" || j.type === "prismatic";
   const jointList = [...jointByName.keys()].join(", ");
 
-  // Root: a planar joint from world.
+  // Root: a planar joint from world (coordinates from the sidecar), or a floating one (MuJoCo's
+  // free joint, with fixed coordinate names).
   const rootJoint = jointByName.get(sc.root.joint);
   if (!rootJoint) return fail("root.joint", JSON.stringify(sc.root.joint), `a URDF joint (${jointList})`);
-  if (rootJoint.type !== "planar") fail("root.joint", `"${rootJoint.name}" of type ${rootJoint.type}`, "a planar joint (floating bases are not supported yet)");
+  if (rootJoint.type !== "planar" && rootJoint.type !== "floating") fail("root.joint", `"${rootJoint.name}" of type ${rootJoint.type}`, "a planar or floating joint");
   if (rootJoint.parent !== WORLD_LINK) fail("root.joint", `"${rootJoint.name}" with parent "${rootJoint.parent}"`, `a joint whose parent is "${WORLD_LINK}"`);
+  const floating = rootJoint.type === "floating" ? freeRootNames(rootJoint.name) : undefined;
+  if (floating && sc.root.coordinates) fail("root.coordinates", "a list", `none for the floating joint "${rootJoint.name}" (its coordinates are ${floating.qpos.join(", ")})`);
+  if (!floating && !sc.root.coordinates) fail("root.coordinates", "nothing", `the three coordinates (two slides, one hinge) of the planar joint "${rootJoint.name}"`);
   const normal = rotateRpy(rootJoint.origin.rpy, rootJoint.axis);
-  const coordinates: RootCoordinate[] = sc.root.coordinates.map((c, i) => {
+  const coordinates: RootCoordinate[] = (sc.root.coordinates ?? []).map((c, i) => {
     const n = Math.hypot(...c.axis);
     if (!(n > 1e-9)) fail(`root.coordinates[${i}].axis`, JSON.stringify(c.axis), "a non-zero axis");
     const axis: Vec3 = [c.axis[0] / n, c.axis[1] / n, c.axis[2] / n];
     const along = Math.abs(dot(axis, normal));
     if (c.type === "slide" && along > 1e-6) fail(`root.coordinates[${i}].axis`, JSON.stringify(c.axis), `a slide axis in the plane of joint "${rootJoint.name}" (normal ${normal.map((v) => +v.toFixed(6)).join(" ")})`);
     if (c.type === "hinge" && Math.abs(along - 1) > 1e-6) fail(`root.coordinates[${i}].axis`, JSON.stringify(c.axis), `the plane normal of joint "${rootJoint.name}" (${normal.map((v) => +v.toFixed(6)).join(" ")}) or its opposite`);
-    return { name: c.name, type: c.type, axis };
+    return { name: c.name, type: c.type, axis, armature: c.armature };
   });
   const slides = coordinates.filter((c) => c.type === "slide");
-  if (slides.length !== 2 || Math.abs(dot(slides[0]!.axis, slides[1]!.axis)) > 1e-6) {
+  if (!floating && (slides.length !== 2 || Math.abs(dot(slides[0]!.axis, slides[1]!.axis)) > 1e-6)) {
     fail("root.coordinates", coordinates.map((c) => c.type).join(", "), "two perpendicular slides and one hinge");
   }
   for (const j of urdf.joints) {
@@ -140,7 +145,7 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
     if (!j) fail(`joints.${name}`, JSON.stringify(name), `a URDF joint (${jointList})`);
     else if (!oneDof(j)) fail(`joints.${name}`, `a ${j.type} joint`, "a revolute, continuous or prismatic joint");
   }
-  const joints: Joint[] = urdf.joints.map((j) => ({ ...j, armature: sc.joints[j.name]?.armature ?? 0 }));
+  const joints: Joint[] = urdf.joints.map((j) => ({ ...j, armature: sc.joints[j.name]?.armature ?? 0, stiffness: sc.joints[j.name]?.stiffness ?? 0 }));
 
   // Actuators.
   const actuators: Actuator[] = sc.actuators.map((a, i) => {
@@ -184,28 +189,33 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
   });
 
   // Initial pose.
-  const coordNames = [...coordinates.map((c) => c.name), ...dofJoints];
+  const rootNames = floating ? floating.qpos : coordinates.map((c) => c.name);
+  const coordNames = [...rootNames, ...dofJoints];
   const seen = new Set<string>();
-  for (const n of coordNames) {
+  for (const n of [...coordNames, ...(floating ? floating.qvel.filter((v) => !floating.qpos.includes(v)) : [])]) {
     if (seen.has(n)) fail("root.coordinates", `"${n}" used twice (root coordinate and joint)`, "distinct coordinate names");
     seen.add(n);
   }
   for (const key of Object.keys(sc.initial_pose.qpos)) {
     if (!seen.has(key)) fail(`initial_pose.qpos.${key}`, JSON.stringify(key), `a generalized coordinate (${coordNames.join(", ")})`);
   }
-  const qpos0 = coordNames.map((n) => sc.initial_pose.qpos[n] ?? 0);
+  // Unnamed coordinates are 0, except a floating root's quaternion w (identity rotation).
+  const qpos0 = coordNames.map((n) => sc.initial_pose.qpos[n] ?? (floating && n === floating.qpos[3] ? 1 : 0));
   dofJoints.forEach((n, i) => {
     const j = jointByName.get(n)!;
-    const q = qpos0[coordinates.length + i]!;
-    if (j.limit && (q < j.limit.lower || q > j.limit.upper)) fail(`initial_pose.qpos.${n}`, String(q), `a value within the URDF limits [${j.limit.lower}, ${j.limit.upper}]`);
+    const q = qpos0[rootNames.length + i]!;
+    // Only a value the sidecar names must be within the limits: an unnamed hinge is 0 even
+    // outside its range, as MuJoCo's qpos0 is (Humanoid's knees, range [-160°, -2°]: the soft
+    // limit acts from the first step).
+    if (sc.initial_pose.qpos[n] !== undefined && j.limit && (q < j.limit.lower || q > j.limit.upper)) fail(`initial_pose.qpos.${n}`, String(q), `a value within the URDF limits [${j.limit.lower}, ${j.limit.upper}]`);
   });
 
-  return {
+  const description: RobotDescription = {
     name: urdf.name,
     dir,
     links,
     joints,
-    root: { joint: rootJoint.name, link: rootJoint.child, coordinates },
+    root: { joint: rootJoint.name, link: rootJoint.child, coordinates, ...(floating ? { floating } : {}) },
     dofJoints,
     actuators,
     contact: {
@@ -213,6 +223,8 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
       selfCollision: sc.contact.self_collision,
       frictionCombine: sc.contact.friction_combine,
       ground: sc.contact.ground,
+      ...(sc.contact.stiffness_hz !== undefined ? { stiffnessHz: sc.contact.stiffness_hz } : {}),
+      ...(sc.contact.damping_ratio !== undefined ? { dampingRatio: sc.contact.damping_ratio } : {}),
     },
     physics: {
       timestep: sc.physics.timestep,
@@ -220,8 +232,22 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
       solverIterations: sc.physics.solver_iterations,
       pgsIterations: sc.physics.pgs_iterations,
       armatureModel: sc.physics.armature_model,
+      substeps: sc.physics.substeps,
+      fluid: sc.physics.fluid,
     },
     qpos0,
     ros2Control: urdf.ros2Control,
+  };
+  // Massless links must be stacked-hinge placeholders (src/robot/hinge-groups.ts).
+  const placeholderProblem = checkPlaceholders(description);
+  if (placeholderProblem) throw new DescriptionError(sidecarFile.replace(/\.locomote\.yaml$/, ".urdf"), placeholderProblem.field, placeholderProblem.found, placeholderProblem.expected);
+  return description;
+}
+
+/** Coordinate names of a floating root joint `j` (MuJoCo free joint): qpos, then qvel. */
+export function freeRootNames(j: string): { qpos: string[]; qvel: string[] } {
+  return {
+    qpos: [`${j}_x`, `${j}_y`, `${j}_z`, `${j}_qw`, `${j}_qx`, `${j}_qy`, `${j}_qz`],
+    qvel: [`${j}_x`, `${j}_y`, `${j}_z`, `${j}_rx`, `${j}_ry`, `${j}_rz`],
   };
 }

@@ -21,6 +21,13 @@ const PhysicsSchema = z.strictObject({
   pgs_iterations: z.int().min(1).max(64).default(1),
   /** How armature is reproduced (see PhysicsSettings.armatureModel). */
   armature_model: z.enum(["joint_motor", "child_inertia"]).default("joint_motor"),
+  /** Rapier world steps per physics step, motors and fluid forces refreshed before each. */
+  substeps: z.int().min(1).max(64).default(1),
+  /**
+   * The medium around the robot (MuJoCo `<option density viscosity>`, inertia-box fluid model:
+   * src/physics/fluid.ts); null (default): vacuum.
+   */
+  fluid: z.strictObject({ density: nonNegative, viscosity: nonNegative }).nullable().default(null),
 });
 
 const RootCoordinateSchema = z.strictObject({
@@ -28,18 +35,26 @@ const RootCoordinateSchema = z.strictObject({
   type: z.enum(["slide", "hinge"]),
   /** World axis: slide direction, or hinge axis (must be the plane normal). */
   axis: vec3,
+  /** Rotor inertia on this root DoF (MuJoCo `armature` of the slide/hinge joint). */
+  armature: nonNegative.default(0),
 });
 
 const RootSchema = z.strictObject({
-  /** The planar URDF joint from `world` to the root link. */
+  /** The URDF joint from `world` to the root link: planar, or floating (a free root). */
   joint: z.string().min(1),
-  /** Generalized coordinates of the root joint, in qpos order. */
-  coordinates: z.array(RootCoordinateSchema).length(3),
+  /**
+   * Generalized coordinates of a planar root, in qpos order. Absent for a floating root, whose
+   * coordinates are MuJoCo's free joint: `<joint>_x/_y/_z/_qw/_qx/_qy/_qz` (qpos) and
+   * `<joint>_x/_y/_z/_rx/_ry/_rz` (qvel: world linear, body-frame angular velocity).
+   */
+  coordinates: z.array(RootCoordinateSchema).length(3).optional(),
 });
 
 const JointExtraSchema = z.strictObject({
   /** Rotor inertia on this DoF (MuJoCo `armature`, kg·m²). */
   armature: nonNegative.default(0),
+  /** Spring towards 0: generalized force −stiffness·q (MuJoCo joint `stiffness`, springref 0). */
+  stiffness: nonNegative.default(0),
 });
 
 const ActuatorSchema = z.strictObject({
@@ -67,6 +82,13 @@ const ContactSchema = z.strictObject({
       friction: nonNegative,
     })
     .nullable(),
+  /**
+   * Softness of the Rapier articulation's contacts (a spring-damper): natural frequency (Hz) and
+   * damping ratio. Absent: the articulation's MuJoCo-like defaults (15 Hz, 1; fitted to
+   * hopper.xml's solimp 0.8 0.8 0.01), see src/physics/rapier.ts MUJOCO_LIKE_SOLVER.
+   */
+  stiffness_hz: z.number().positive().optional(),
+  damping_ratio: z.number().positive().optional(),
 });
 
 export const SidecarSchema = z.strictObject({

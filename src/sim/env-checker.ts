@@ -15,7 +15,7 @@ import { assertBoxSpec } from "../port/spec.js";
 import { AutoReset } from "../port/wrappers/auto-reset.js";
 import { TimeLimit } from "../port/wrappers/time-limit.js";
 import type { RobotDescription } from "../robot/description.js";
-import { coordinateNames, totalMass } from "../robot/description.js";
+import { coordinateNames, totalMass, velocityNames } from "../robot/description.js";
 import { Rng } from "../util/rng.js";
 import { SimPort } from "./sim-port.js";
 import type { TaskDefinition } from "./task.js";
@@ -54,9 +54,10 @@ export function checkEnv(task: TaskDefinition, options: EnvCheckOptions = {}): s
       problems.push(`action names ${JSON.stringify(spec.action.names)} are not the actuated joints ${JSON.stringify(actuated)}`);
     }
     const coords = new Set(coordinateNames(robot));
+    const velocities = new Set(velocityNames(robot)); // differ for a floating root
     spec.observation.names.forEach((name, i) => {
       const [coord, kind] = name.split(".");
-      if (!coord || !coords.has(coord) || (kind !== "position" && kind !== "velocity")) {
+      if (!coord || !(kind === "position" ? coords : velocities).has(coord) || (kind !== "position" && kind !== "velocity")) {
         problems.push(`observation.names[${i}]: "${name}" is not <coordinate>.position|velocity of ${robot.name}`);
         return;
       }

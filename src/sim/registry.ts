@@ -8,7 +8,10 @@ type TaskLoader = () => Promise<TaskDefinition>;
 
 const loaders: Record<string, TaskLoader> = {
   hopper: async () => (await import("../../sims/hopper/task.js")).createHopperTask(),
+  humanoid: async () => (await import("../../sims/humanoid/task.js")).createHumanoidTask(),
   point_mass: async () => (await import("../../sims/point_mass/task.js")).createPointMassTask(),
+  swimmer: async () => (await import("../../sims/swimmer/task.js")).createSwimmerTask(),
+  walker2d: async () => (await import("../../sims/walker2d/task.js")).createWalker2dTask(),
 };
 
 export function taskNames(): string[] {

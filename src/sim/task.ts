@@ -19,6 +19,8 @@ export interface TaskInstance {
   readonly terminated: boolean;
   /** Frees native (wasm) memory. */
   free(): void;
+  /** Contact points in the world after the last step (diagnostics and benchmarks; may allocate). */
+  contactCount?(): number;
 }
 
 export interface TaskDefinition {

@@ -1,0 +1,109 @@
+/**
+ * Joint-space helpers shared by the Rapier articulations (src/physics/floating-articulation.ts;
+ * src/physics/articulation.ts keeps its own copies of the same formulas): MuJoCo's default
+ * joint-limit softness, its impedance function, joint-space inertia columns, and small dense
+ * 3×3 / n×n algebra. Allocation is fine here: these run while a world is built.
+ */
+
+/**
+ * MuJoCo's default joint-limit softness (jnt_solref / jnt_solimp, which Gymnasium's robots keep):
+ * reference acceleration −b·v − k·imp(r)·r with b = 2/(dmax·timeconst), k = 1/(dmax·timeconst·dampratio)²,
+ * impedance imp rising from dmin at r = 0 to dmax at |r| ≥ width (midpoint 0.5, power 2).
+ */
+export const LIMIT_SOLREF = { timeconst: 0.02, dampratio: 1 } as const;
+export const LIMIT_SOLIMP = { dmin: 0.9, dmax: 0.95, width: 0.001, midpoint: 0.5, power: 2 } as const;
+
+/** MuJoCo's constraint impedance for a violation of |r| (engine_core_constraint.c, getimpedance). */
+export function impedance(r: number): number {
+  const { dmin, dmax, width, midpoint, power } = LIMIT_SOLIMP;
+  const x = Math.abs(r) / width;
+  if (x >= 1) return dmax;
+  const y = x <= midpoint ? x ** power / midpoint ** (power - 1) : 1 - (1 - x) ** power / (1 - midpoint) ** (power - 1);
+  return dmin + y * (dmax - dmin);
+}
+
+/** Column d of a hinge about `axis` through `origin`: v_com = axis × (com − origin), ω = axis. */
+export function hingeColumn(jv: Float64Array, jw: Float64Array, d: number, axis: ArrayLike<number>, origin: ArrayLike<number>, com: ArrayLike<number>): void {
+  const rx = com[0]! - origin[0]!, ry = com[1]! - origin[1]!, rz = com[2]! - origin[2]!;
+  const ax = axis[0]!, ay = axis[1]!, az = axis[2]!;
+  jv[3 * d] = ay * rz - az * ry;
+  jv[3 * d + 1] = az * rx - ax * rz;
+  jv[3 * d + 2] = ax * ry - ay * rx;
+  jw[3 * d] = ax;
+  jw[3 * d + 1] = ay;
+  jw[3 * d + 2] = az;
+}
+
+/** Diagonal of the inverse of a symmetric positive-definite n×n matrix (Gauss-Jordan). */
+export function inverseDiagonal(m: Float64Array, n: number): Float64Array {
+  const a = new Float64Array(m);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * (n + 1)] = 1;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[piv * n + col]!)) piv = r;
+    if (piv !== col) {
+      for (let k = 0; k < n; k++) {
+        [a[col * n + k], a[piv * n + k]] = [a[piv * n + k]!, a[col * n + k]!];
+        [inv[col * n + k], inv[piv * n + k]] = [inv[piv * n + k]!, inv[col * n + k]!];
+      }
+    }
+    const d = a[col * n + col]!;
+    for (let k = 0; k < n; k++) {
+      a[col * n + k]! /= d;
+      inv[col * n + k]! /= d;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r * n + col]!;
+      if (f === 0) continue;
+      for (let k = 0; k < n; k++) {
+        a[r * n + k]! -= f * a[col * n + k]!;
+        inv[r * n + k]! -= f * inv[col * n + k]!;
+      }
+    }
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = inv[i * (n + 1)]!;
+  return out;
+}
+
+/** Row-major 3×3 product a·b. */
+export function mul3(a: readonly number[], b: readonly number[]): number[] {
+  const out = new Array<number>(9).fill(0);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[3 * r + c]! += a[3 * r + k]! * b[3 * k + c]!;
+  return out;
+}
+
+export function transpose3(a: readonly number[]): number[] {
+  return [a[0]!, a[3]!, a[6]!, a[1]!, a[4]!, a[7]!, a[2]!, a[5]!, a[8]!];
+}
+
+/** R·A·Rᵀ for row-major 3×3 matrices. */
+export function rotateTensor(r: readonly number[], a: readonly number[]): number[] {
+  return mul3(mul3(r, a), transpose3(r));
+}
+
+/** Parallel-axis term m·(|c|²·1 − c·cᵀ) (inertia of a point mass m at c about the origin). */
+export function pointInertia(m: number, c: ArrayLike<number>): number[] {
+  const x = c[0]!, y = c[1]!, z = c[2]!;
+  const s = x * x + y * y + z * z;
+  return [m * (s - x * x), -m * x * y, -m * x * z, -m * x * y, m * (s - y * y), -m * y * z, -m * x * z, -m * y * z, m * (s - z * z)];
+}
+
+/** a + k·b, element-wise (3×3). */
+export function addScaled3(a: readonly number[], b: readonly number[], k: number): number[] {
+  return a.map((v, i) => v + k * b[i]!);
+}
+
+/** 1 − a·aᵀ for a unit vector a: the inertia of a unit "ring" about a (zero moment about a). */
+export function perpendicularProjector(a: ArrayLike<number>): number[] {
+  const x = a[0]!, y = a[1]!, z = a[2]!;
+  return [1 - x * x, -x * y, -x * z, -x * y, 1 - y * y, -y * z, -x * z, -y * z, 1 - z * z];
+}
+
+/** a·aᵀ (row-major 3×3). */
+export function outer(a: ArrayLike<number>): number[] {
+  const x = a[0]!, y = a[1]!, z = a[2]!;
+  return [x * x, x * y, x * z, y * x, y * y, y * z, z * x, z * y, z * z];
+}
