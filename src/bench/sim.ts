@@ -14,7 +14,10 @@
  * hopper batch with resets, 1 vs 2 threads).
  *
  *   node dist/src/bench/sim.js [--robots hopper,walker2d,swimmer,humanoid] [--steps 12000]
- *        [--reps 3] [--seed 1] [--warmup-s 3] [--no-mujoco] [--no-workers] [--json]
+ *        [--reps 3] [--seed 1] [--warmup-s 3] [--metric wall|cpu] [--no-mujoco] [--no-workers] [--json]
+ *
+ * `--metric cpu` compares steps per CPU second on both sides (run.sh's METRIC=cpu): the robust
+ * figure when other processes share the cores; `wall` (default) is the issue's protocol.
  *
  * `--json` prints one object: {"robots": {"<robot>": {"env_steps_per_s", "contacts_per_step",
  * "mujoco_env_steps_per_s" (or null), "ratio" (or null)}, …}, "workers": {"count", "scaling"}}.
@@ -38,11 +41,11 @@ const DEFAULT_ROBOTS = ["hopper", "walker2d", "swimmer", "humanoid"];
  * did not report are absent. Empty when the script is missing or fails (it installs
  * libmujoco-dev with apt when missing).
  */
-export function mujocoEnvStepsPerS(robots: readonly string[]): Map<string, number> {
+export function mujocoEnvStepsPerS(robots: readonly string[], metric: "wall" | "cpu" = "wall"): Map<string, number> {
   const out = new Map<string, number>();
   const script = join(findPackageRoot(), "..", "shared", "bench", "mujoco", "run.sh");
   if (!existsSync(script)) return out;
-  const r = spawnSync("bash", [script], { env: { ...process.env, ROBOTS: robots.join(" ") }, encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync("bash", [script], { env: { ...process.env, ROBOTS: robots.join(" "), METRIC: metric }, encoding: "utf8", timeout: 600_000 });
   if (r.status !== 0) return out;
   for (const line of (r.stdout ?? "").split("\n")) {
     const m = /^(\S+) .*env_steps_per_s=(\d+)/.exec(line);
@@ -138,9 +141,12 @@ async function main(): Promise<void> {
       "warmup-s": { type: "string", default: "3" },
       "no-mujoco": { type: "boolean", default: false },
       "no-workers": { type: "boolean", default: false },
+      metric: { type: "string", default: "wall" },
       json: { type: "boolean", default: false },
     },
   });
+  const metric = values.metric;
+  if (metric !== "wall" && metric !== "cpu") throw new Error(`--metric: expected wall or cpu, got "${metric}"`);
   const robots = values.robots.split(",").map((r) => r.trim()).filter((r) => r.length > 0);
   const steps = Number(values.steps);
   const reps = Number(values.reps);
@@ -148,23 +154,24 @@ async function main(): Promise<void> {
   const warmupS = Number(values["warmup-s"]);
   const fmt = (x: number): string => Math.round(x).toString();
 
-  const mujoco = values["no-mujoco"] ? new Map<string, number>() : mujocoEnvStepsPerS(robots);
-  console.error(`# ${PHYSICS_BUILD} steps=${steps} reps=${reps} load="${loadavg().map((l) => l.toFixed(2)).join(" ")}"`);
+  const mujoco = values["no-mujoco"] ? new Map<string, number>() : mujocoEnvStepsPerS(robots, metric);
+  console.error(`# ${PHYSICS_BUILD} metric=${metric} steps=${steps} reps=${reps} load="${loadavg().map((l) => l.toFixed(2)).join(" ")}"`);
   const results: Record<string, { env_steps_per_s: number; contacts_per_step: number | null; mujoco_env_steps_per_s: number | null; ratio: number | null }> = {};
   for (const robot of robots) {
     const r = await measureRobot(robot, steps, reps, seed, warmupS);
     const mj = mujoco.get(robot) ?? null;
+    const rate = metric === "cpu" ? r.cpuEnvStepsPerS : r.envStepsPerS;
     results[robot] = {
-      env_steps_per_s: Math.round(r.envStepsPerS),
+      env_steps_per_s: Math.round(rate),
       contacts_per_step: r.contactsPerStep,
       mujoco_env_steps_per_s: mj,
-      ratio: mj === null ? null : r.envStepsPerS / mj,
+      ratio: mj === null ? null : rate / mj,
     };
     if (!values.json) {
       console.log(
         `${robot} env_steps_per_s=${fmt(r.envStepsPerS)} cpu_env_steps_per_s=${fmt(r.cpuEnvStepsPerS)}` +
           ` contacts_per_step=${r.contactsPerStep === null ? "n/a" : r.contactsPerStep.toFixed(2)}` +
-          ` mujoco_env_steps_per_s=${mj ?? "n/a"} ratio=${mj === null ? "n/a" : (r.envStepsPerS / mj).toFixed(2)}`,
+          ` mujoco_env_steps_per_s=${mj ?? "n/a"} ratio=${mj === null ? "n/a" : (rate / mj).toFixed(2)} (${metric})`,
       );
     }
   }

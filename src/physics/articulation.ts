@@ -35,8 +35,8 @@
  *   every hinge axis is fixed in the world (planar robots) and every physics step otherwise.
  * - Fluid (sidecar `physics.fluid`, swimmer): MuJoCo's inertia-box forces (src/physics/fluid.ts)
  *   at each body COM, recomputed from the current velocities before every world step; forces
- *   and torques are reset and re-added with the actuator torques each time. Explicit in time:
- *   the swimmer uses 2 substeps (sidecar `physics.substeps`; see robots/swimmer for the error
+ *   and torques are reset and re-added with the actuator torques each time. Explicit in time
+ *   (sidecar `physics.substeps` refreshes them more often; robots/swimmer lists the error
  *   against MuJoCo's RK4 per substep count).
  * - Contacts: capsules (Rapier's lie along local Y, URDF cylinders along Z), a half-space
  *   ground, friction combined with the description's rule (MuJoCo: max), contact skin =
@@ -100,7 +100,7 @@
 import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
 import { InertiaBoxFluid } from "./fluid.js";
-import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters } from "./rapier.js";
+import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
 import {
   matFromQuat,
   quatConjMul,
@@ -226,6 +226,9 @@ export class Articulation {
    */
   private readonly rootArmature = new Float64Array(3);
   private readonly rootMotorDirs = new Float64Array(9);
+  /** The root joint's motor axes for the two slides and the hinge (joint frame). */
+  private readonly rootMotorAxes: readonly number[];
+  private hasRootArmature = false;
   private rootJointHandle = -1;
   /** MuJoCo's inertia-box fluid forces (null: vacuum), recomputed before every world step. */
   private readonly fluid: InertiaBoxFluid | null;
@@ -263,6 +266,7 @@ export class Articulation {
   constructor(readonly desc: RobotDescription, options: ArticulationOptions = {}) {
     const R = rapier();
     this.R = R;
+    this.rootMotorAxes = [R.JointAxis.LinY, R.JointAxis.LinZ, R.JointAxis.AngX];
     const phys = desc.physics;
     this.timestep = phys.timestep;
     this.substeps = Math.max(1, Math.round(options.substeps ?? phys.substeps ?? 1));
@@ -552,7 +556,13 @@ export class Articulation {
     const k = n * this.substeps;
     for (let s = 0; s < k; s++) {
       if (!this.axesFixed) this.applyTorques(true);
-      if (this.useArmatureMotor || this.softLimits) this.updateJointMotors();
+      // With fluid forces every body's full state is needed: read it once for both.
+      const haveState = this.fluid !== null;
+      if (haveState) {
+        this.stateValid = false;
+        this.readBodies();
+      }
+      if (this.useArmatureMotor || this.softLimits) this.updateJointMotors(haveState);
       if (this.fluid) this.applyFluid();
       this.stepWorld();
     }
@@ -727,24 +737,9 @@ export class Articulation {
 
   // --- internals -------------------------------------------------------------------------
 
-  /**
-   * `world.step()` without its per-call allocation (it wraps the gravity vector in a new wasm
-   * object every step): the same raw pipeline call with a cached gravity vector.
-   */
+  /** One Rapier world step (`stepWorld` in rapier.ts: no allocation, no clock reads). */
   private stepWorld(): void {
-    const w = this.world;
-    w.physicsPipeline.raw.step(
-      this.rawGravity,
-      w.integrationParameters.raw,
-      w.islands.raw,
-      w.broadPhase.raw,
-      w.narrowPhase.raw,
-      w.bodies.raw,
-      w.colliders.raw,
-      w.impulseJoints.raw,
-      w.multibodyJoints.raw,
-      w.ccdSolver.raw,
-    );
+    stepWorld(this.world, this.rawGravity);
   }
 
   /** Reads every body's pose and velocities into the scratch arrays (once per state). */
@@ -785,14 +780,15 @@ export class Articulation {
   }
 
   /** Refreshes each joint motor from the current joint rate (armature + damping, see header). */
-  private updateJointMotors(): void {
+  private updateJointMotors(haveState: boolean): void {
     const h = this.subDt;
     const raw = this.world.bodies.raw;
     const joints = this.world.impulseJoints.raw;
     const b = this.f32;
-    // Only rotations (for joint angles or moving axes) and angular velocities are needed.
+    // Only rotations (for joint angles or moving axes) and angular velocities are needed,
+    // unless `readBodies` just filled the scratch arrays with the current state.
     const needRot = !this.axesFixed || this.softLimits;
-    for (let i = 0; i < this.links.length; i++) {
+    for (let i = 0; i < (haveState ? 0 : this.links.length); i++) {
       const handle = this.links[i]!.bodyHandle;
       raw.rbAngvel(handle, b);
       this.ang[3 * i] = b[0]!; this.ang[3 * i + 1] = b[1]!; this.ang[3 * i + 2] = b[2]!;
@@ -844,7 +840,7 @@ export class Articulation {
       }
       if (!off) joints.jointConfigureMotorVelocity(l.jointHandle, this.R.JointAxis.AngX as number, weighted / factor, factor);
     }
-    if (useArm && this.rootArmature.some((a) => a > 0)) this.updateRootMotors();
+    if (useArm && this.hasRootArmature) this.updateRootMotors(haveState);
   }
 
   /**
@@ -861,9 +857,10 @@ export class Articulation {
     const joints = this.world.impulseJoints.raw;
     joints.jointFrameX1(handle, this.f32);
     const fq = new Float64Array(this.f32);
-    const axes = [this.R.JointAxis.LinY, this.R.JointAxis.LinZ, this.R.JointAxis.AngX];
+    const axes = this.rootMotorAxes;
     [aSlide, aSlide, aHinge].forEach((a, k) => {
       this.rootArmature[k] = a;
+      if (a > 0) this.hasRootArmature = true;
       // Frame 1 sits on the fixed anchor body at identity: its columns are world directions.
       const e = new Float64Array(3);
       e[k === 0 ? 1 : k === 1 ? 2 : 0] = 1;
@@ -875,13 +872,18 @@ export class Articulation {
     });
   }
 
-  private updateRootMotors(): void {
-    const raw = this.world.bodies.raw;
+  private updateRootMotors(haveState: boolean): void {
     const b = this.f32, t = this.tmp;
-    const h = this.links[0]!.bodyHandle;
-    raw.rbRotation(h, b);
-    t[4] = b[0]!; t[5] = b[1]!; t[6] = b[2]!; t[7] = b[3]!;
-    raw.rbLinvel(h, b);
+    if (haveState) {
+      t[4] = this.quat[0]!; t[5] = this.quat[1]!; t[6] = this.quat[2]!; t[7] = this.quat[3]!;
+      b[0] = this.lin[0]!; b[1] = this.lin[1]!; b[2] = this.lin[2]!;
+    } else {
+      const raw = this.world.bodies.raw;
+      const h = this.links[0]!.bodyHandle;
+      raw.rbRotation(h, b);
+      t[4] = b[0]!; t[5] = b[1]!; t[6] = b[2]!; t[7] = b[3]!;
+      raw.rbLinvel(h, b);
+    }
     const w = this.ang; // read by updateJointMotors
     // Root origin velocity: v_com + ω × (origin − com) = v_com − ω × (R·com).
     quatRotate(t, 0, t, 4, this.links[0]!.com, 0);
@@ -889,7 +891,7 @@ export class Articulation {
     const v1 = b[1]! - (w[2]! * t[0]! - w[0]! * t[2]!);
     const v2 = b[2]! - (w[0]! * t[1]! - w[1]! * t[0]!);
     const joints = this.world.impulseJoints.raw;
-    const axes = [this.R.JointAxis.LinY, this.R.JointAxis.LinZ, this.R.JointAxis.AngX];
+    const axes = this.rootMotorAxes;
     const d = this.rootMotorDirs;
     for (let k = 0; k < 3; k++) {
       const a = this.rootArmature[k]!;
@@ -905,8 +907,7 @@ export class Articulation {
    * (Rapier keeps user forces between steps: both are reset and re-added before every step).
    */
   private applyFluid(): void {
-    this.stateValid = false;
-    this.readBodies();
+    // The scratch state is current (read by `step` before the motors).
     const F = this.fluidForce, T = this.fluidTorque, tq = this.torque;
     this.fluid!.apply(this.quat, this.lin, this.ang, F, T);
     const raw = this.world.bodies.raw;

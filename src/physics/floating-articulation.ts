@@ -99,7 +99,7 @@ import {
   pointInertia,
   rotateTensor,
 } from "./joint-math.js";
-import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters } from "./rapier.js";
+import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
 import { matFromQuat, quatConjMul, quatFromAxisAngle, quatFromMat, quatFromRpy, quatMul, quatRotate, symmetricEigen, twistAngle } from "./spatial.js";
 
 type RawVector = ReturnType<Rapier["VectorOps"]["intoRaw"]>;
@@ -891,21 +891,9 @@ export class FloatingArticulation {
 
   // --- internals -------------------------------------------------------------------------
 
-  /** `world.step()` without its per-call allocation (see `Articulation.stepWorld`). */
+  /** One Rapier world step (`stepWorld` in rapier.ts: no allocation, no clock reads). */
   private stepWorld(): void {
-    const w = this.world;
-    w.physicsPipeline.raw.step(
-      this.rawGravity,
-      w.integrationParameters.raw,
-      w.islands.raw,
-      w.broadPhase.raw,
-      w.narrowPhase.raw,
-      w.bodies.raw,
-      w.colliders.raw,
-      w.impulseJoints.raw,
-      w.multibodyJoints.raw,
-      w.ccdSolver.raw,
-    );
+    stepWorld(this.world, this.rawGravity);
   }
 
   private readBodies(): void {
