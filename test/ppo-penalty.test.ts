@@ -117,3 +117,24 @@ describe("PPO-Penalty learning on point_mass", () => {
     expect(ret).toBeLessThan(-20);
   });
 });
+
+describe("PPO-Penalty checkpoints", () => {
+  it("saves β and resumes with it (not with init_beta)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locomote-ppo-penalty-resume-"));
+    dirs.push(dir);
+    const args = { algo: "ppo_penalty", run_dir: dir, total_steps: "30000", seed: "2" };
+    const first = await loadLaunch("launch/point_mass_ppo.launch.yaml", args);
+    await train({ config: first.config, launchFile: first.file, progress: "off", plot: false, maxUpdates: 5 });
+    const rowsOf = (): Record<string, number>[] =>
+      readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    const before = rowsOf();
+    expect(before).toHaveLength(5);
+    const betaNext = before[4]!["beta_next"]!; // 2 for this seed (schedule 0.5 1 0.5 1 2)
+    expect(betaNext).not.toBe(first.config.ppo_penalty.init_beta); // β has moved: the test can fail
+    const again = await loadLaunch("launch/point_mass_ppo.launch.yaml", args);
+    await train({ config: again.config, launchFile: again.file, progress: "off", plot: false, resume: true, maxUpdates: 6 });
+    const after = rowsOf();
+    expect(after).toHaveLength(6);
+    expect(after[5]!["beta"]).toBe(betaNext);
+  });
+});

@@ -30,7 +30,14 @@ export interface UpdateStats {
 
 export interface Updater {
   update(batch: RolloutBatch, rng: Rng): UpdateStats;
+  /** State carried between updates (PPO-Penalty: β), saved in checkpoints; {} when none. */
+  state(): Record<string, number>;
+  /** Restores what `state()` returned (on resume). */
+  restore(state: Readonly<Record<string, number>>): void;
 }
+
+/** For updaters that carry nothing between updates. */
+const stateless = { state: (): Record<string, number> => ({}), restore: (): void => {} };
 
 export function createUpdater(config: TrainConfig, model: ActorCritic, optimizer: Adam, options: { flipGradientSign: boolean }): Updater {
   const ppo = config.ppo;
@@ -48,6 +55,7 @@ export function createUpdater(config: TrainConfig, model: ActorCritic, optimizer
     case "ppo": {
       const hp = { ...minibatch, clipRange: ppo.clip_range };
       return {
+        ...stateless,
         update: (batch, rng) => ({ ...ppoUpdate(model, optimizer, batch, hp, rng), extra: {} }),
       };
     }
@@ -64,6 +72,7 @@ export function createUpdater(config: TrainConfig, model: ActorCritic, optimizer
         flipGradientSign: options.flipGradientSign,
       };
       return {
+        ...stateless,
         update: (batch, rng) => {
           const s = trpoUpdate(model, optimizer, batch, hp, rng);
           return {
@@ -92,6 +101,12 @@ export function createUpdater(config: TrainConfig, model: ActorCritic, optimizer
       const hp = { ...minibatch, klTarget: config.ppo_penalty.target_kl };
       const state: KlPenaltyState = { beta: config.ppo_penalty.init_beta };
       return {
+        state: () => ({ beta: state.beta }),
+        restore: (saved) => {
+          const beta = saved["beta"];
+          if (beta === undefined || !(beta > 0)) throw new Error(`checkpoint: PPO-Penalty state needs a positive beta, got ${JSON.stringify(saved)}`);
+          state.beta = beta;
+        },
         update: (batch, rng) => {
           const s = ppoPenaltyUpdate(model, optimizer, batch, hp, state, rng);
           return {

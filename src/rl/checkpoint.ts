@@ -31,6 +31,8 @@ export const CheckpointStateSchema = z.object({
   obs_stats: StatsSchema,
   reward_scaler: z.object({ stats: StatsSchema, returns: z.array(z.number()) }),
   rng: z.record(z.string(), z.array(z.number())),
+  /** What the algorithm carries between updates (PPO-Penalty: β); absent in older checkpoints. */
+  algo_state: z.record(z.string(), z.number()).optional(),
 });
 export type CheckpointState = z.infer<typeof CheckpointStateSchema>;
 

@@ -150,15 +150,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const t0 = performance.now();
   const wall = (): number => priorWall + (performance.now() - t0) / 1000;
+  let interrupted = false;
+  const updater = createUpdater(config, model, optimizer, { flipGradientSign: options.flipGradientSign ?? false });
+  const savedAlgoState = resumeFrom?.state.algo_state;
+  if (savedAlgoState) updater.restore(savedAlgoState);
   const saveCheckpoint = (): string =>
     writeCheckpoint(
       checkpointRoot,
-      snapshot(model, optimizer, obsNorm, rewardScaler, { actionRng, minibatchRng }, { update, envSteps, wall: wall(), digest }),
+      snapshot(model, optimizer, obsNorm, rewardScaler, { actionRng, minibatchRng }, { update, envSteps, wall: wall(), digest, algoState: updater.state() }),
       config.checkpoint.keep,
     );
-
-  let interrupted = false;
-  const updater = createUpdater(config, model, optimizer, { flipGradientSign: options.flipGradientSign ?? false });
   const pi = new Mlp(model.exportLayers("pi"), config.policy.activation);
   const vf = new Mlp(model.exportLayers("vf"), config.policy.activation);
   progress.start();
@@ -315,7 +316,7 @@ function snapshot(
   obsNorm: ObservationNormalizer,
   rewardScaler: RewardScaler,
   rngs: Record<string, Rng>,
-  t: { update: number; envSteps: number; wall: number; digest: string },
+  t: { update: number; envSteps: number; wall: number; digest: string; algoState: Record<string, number> },
 ): CheckpointData {
   const names = model.variableNames();
   const rng: Record<string, number[]> = {};
@@ -334,6 +335,7 @@ function snapshot(
       obs_stats: obsNorm.stats.state(),
       reward_scaler: rewardScaler.state(),
       rng,
+      algo_state: t.algoState,
     },
     params: model.params,
     adamM: optimizer.state.m,
