@@ -16,14 +16,27 @@ import { MemoryLog, StreamLog } from "../deploy/log.js";
 import { loadDeployLaunch } from "../launch/index.js";
 import { findPackageRoot } from "../util/package-root.js";
 
-const { values } = parseArgs({
-  options: {
-    json: { type: "boolean", default: false },
-    duration: { type: "string", default: "60" },
-    rate: { type: "string", default: "500" },
-    policy: { type: "string" },
-  },
-});
+const USAGE = "usage: npm run bench:deploy [-- --json] [-- --duration 60] [-- --rate 500] [-- --policy DIR]";
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      json: { type: "boolean", default: false },
+      duration: { type: "string", default: "60" },
+      rate: { type: "string", default: "500" },
+      policy: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+} catch (e) {
+  console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const duration = Number(values.duration);
 if (!(duration > 0)) throw new Error(`--duration: expected seconds > 0, got "${values.duration}"`);
 const root = findPackageRoot();
