@@ -66,7 +66,7 @@ describe("malformed robot descriptions", () => {
   });
 
   it("rejects unknown sidecar keys", () => {
-    const e = errorOf({ sidecar: (s) => s.replace("  timestep: 0.004", "  timestep: 0.004\n  time_step: 0.004") });
+    const e = errorOf({ sidecar: (s) => s.replace("  timestep: 0.002", "  timestep: 0.002\n  time_step: 0.002") });
     expect(e.message).toMatch(/hopper\.locomote\.yaml: physics: expected no unknown keys \(unknown: time_step\)/);
   });
 

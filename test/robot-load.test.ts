@@ -63,7 +63,7 @@ describe("hopper description", () => {
     }
     expect(findLink(d, "foot").collisions[0]!.geometry).toEqual({ type: "capsule", radius: 0.06, length: 0.39 });
     expect(d.contact).toEqual({ margin: 0.001, selfCollision: "non_adjacent", frictionCombine: "max", ground: { height: 0, friction: 1 } });
-    expect(d.physics.timestep).toBe(0.004); // engine step: 2 per env step of 0.008 s (see the sidecar)
+    expect(d.physics.timestep).toBe(0.002);
     expect(d.qpos0).toEqual([0, 1.25, 0, 0, 0, 0]);
   });
 
