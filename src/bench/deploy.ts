@@ -16,7 +16,7 @@ import { MemoryLog, StreamLog } from "../deploy/log.js";
 import { loadDeployLaunch } from "../launch/index.js";
 import { findPackageRoot } from "../util/package-root.js";
 
-const USAGE = "usage: npm run bench:deploy [-- --json] [-- --duration 60] [-- --rate 500] [-- --policy DIR]";
+const USAGE = "usage: npm run bench:deploy [-- --json] [-- --duration 60] [-- --rate 500] [-- --policy DIR] [-- --spin-ms MS]";
 let parsed;
 try {
   parsed = parseArgs({
@@ -25,6 +25,7 @@ try {
       duration: { type: "string", default: "60" },
       rate: { type: "string", default: "500" },
       policy: { type: "string" },
+      "spin-ms": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -47,6 +48,8 @@ const { config } = await loadDeployLaunch(`${root}/launch/deploy_hopper.launch.y
   rate_hz: values.rate,
   duration: String(duration),
   reset_on_fall: "true",
+  // --spin-ms overrides the launch file's busy-wait before each tick (null: sleep until 0.25 ms before).
+  ...(values["spin-ms"] !== undefined ? { spin_ms: values["spin-ms"] } : {}),
 });
 const log = values.json ? new MemoryLog() : new StreamLog(process.stderr);
 const deployment = await Deployment.configure(

@@ -105,7 +105,7 @@ export class Deployment {
     const capacity = options.statsCapacity ?? Math.ceil((c.duration_s ?? 600) * c.rate_hz) + 16;
     this.stats = new LoopStats(capacity, periodMs);
     this.recorder = c.record ? new TickRecorder(policy.spec.observation.names, policy.spec.action.names, c.record_s * c.rate_hz) : null;
-    this.limiter = new RateLimiter(c.rate_hz, clock, options.rateLimiter);
+    this.limiter = new RateLimiter(c.rate_hz, clock, options.rateLimiter ?? (c.spin_ms !== null ? { yieldLeadMs: c.spin_ms } : {}));
     this.controller = new DeployController({
       port,
       policy,

@@ -133,6 +133,13 @@ const deployShape = {
   transport: oneOf(TRANSPORTS).default("sim"),
   /** Control loop rate (Hz); the policy runs every policy_dt × rate_hz ticks (an integer). */
   rate_hz: num("a number > 0 and <= 5000", (s) => s.gt(0, { error: "a number > 0 and <= 5000" }).lte(5000, { error: "a number > 0 and <= 5000" })).default(500),
+  /**
+   * Busy-wait this long before each tick instead of sleeping (ms; null: the rate limiter's
+   * short default, 0.25 ms at 500 Hz). A value ≥ the period spins through it: one core stays
+   * busy, as real-time control loops do, and the thread never wakes cold (bench:deploy on an
+   * idle VM: jitter p99 1.38 → 0.027 ms, inference p99 84 → 18 µs).
+   */
+  spin_ms: positive().nullable().default(null),
   /** Stop after this many seconds of activation (null: run until Ctrl-C). */
   duration_s: positive().nullable().default(null),
   /** Write the last `record_s` seconds of ticks (time, phase, fade, observation, command) to this CSV on stop. */
