@@ -9,10 +9,10 @@
  * run it.
  */
 import { z } from "zod";
-import { formatProblem, LaunchError, showValue, type Origin } from "./errors.js";
-import { formatPath, locate, mergeLocated, toPlain, type Located } from "./located.js";
+import { LaunchError } from "./errors.js";
+import { mergeLocated, type Located } from "./located.js";
 import { runLaunchActions, type DeclaredArg, type LoadLaunchOptions } from "./loader.js";
-import { suggestion } from "./suggest.js";
+import { validateAction } from "./validate.js";
 
 export const TRANSPORTS = ["sim", "ros2"] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -199,40 +199,7 @@ export async function loadDeployLaunch(
   return { file: run.file, args: run.args, declared: run.declared, config, files: run.files };
 }
 
-interface Problem {
-  readonly origin: Origin;
-  readonly path: string;
-  readonly detail: string;
-}
-
 /** Validates merged `deploy:` fragments; problems are sorted into reading order, the first is the message. */
 export function validateDeployConfig(merged: Located, fileOrder: readonly string[]): DeployConfig {
-  const result = DeployConfigSchema.safeParse(toPlain(merged));
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, merged));
-  const rank = (p: Problem): number => {
-    const i = fileOrder.indexOf(p.origin.file);
-    return i < 0 ? fileOrder.length : i;
-  };
-  problems.sort((a, b) => rank(a) - rank(b) || (a.origin.line ?? 0) - (b.origin.line ?? 0));
-  const line = (p: Problem): Parameters<typeof formatProblem>[0] => ({ file: p.origin.file, line: p.origin.line, path: p.path, detail: p.detail });
-  const [first, ...rest] = problems;
-  if (!first) throw new LaunchError({ detail: "invalid deploy configuration" });
-  throw new LaunchError({ ...line(first), others: rest.map((p) => formatProblem(line(p))) });
-}
-
-function describeIssue(issue: z.core.$ZodIssue, merged: Located): Problem[] {
-  if (issue.code === "unrecognized_keys") {
-    const { node } = locate(merged, issue.path);
-    const known = deployConfigKeys(issue.path);
-    return issue.keys.map((key) => {
-      const entry = node.kind === "map" ? node.entries.get(key) : undefined;
-      return { origin: entry?.key ?? node.origin, path: formatPath("deploy", [...issue.path, key]), detail: `unknown key${suggestion(key, known)}` };
-    });
-  }
-  const { node, depth } = locate(merged, issue.path);
-  const path = formatPath("deploy", issue.path);
-  if (depth < issue.path.length) return [{ origin: node.origin, path, detail: `missing, expected ${issue.message}` }];
-  const via = node.origin.via !== undefined ? ` (from ${node.origin.via})` : "";
-  return [{ origin: node.origin, path, detail: `got ${showValue(toPlain(node))}${via}, expected ${issue.message}` }];
+  return validateAction({ action: "deploy", what: "deploy", schema: DeployConfigSchema, keysAt: deployConfigKeys }, merged, fileOrder);
 }

@@ -100,6 +100,7 @@
 import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
 import { InertiaBoxFluid } from "./fluid.js";
+import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, transpose3 } from "./joint-math.js";
 import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
 import {
   matFromQuat,
@@ -180,23 +181,6 @@ export interface ArticulationOptions {
    * limits; a start beyond a limit is placed on it).
    */
   limitModel?: "hard" | "soft";
-}
-
-/**
- * MuJoCo's default joint-limit softness (mjModel jnt_solref / jnt_solimp, which hopper.xml keeps):
- * reference acceleration −b·v − k·imp(r)·r with b = 2/(dmax·timeconst), k = 1/(dmax·timeconst·dampratio)²,
- * impedance imp rising from dmin at r = 0 to dmax at |r| ≥ width (midpoint 0.5, power 2).
- */
-const LIMIT_SOLREF = { timeconst: 0.02, dampratio: 1 } as const;
-const LIMIT_SOLIMP = { dmin: 0.9, dmax: 0.95, width: 0.001, midpoint: 0.5, power: 2 } as const;
-
-/** MuJoCo's constraint impedance for a violation of |r| (engine_core_constraint.c, getimpedance). */
-function impedance(r: number): number {
-  const { dmin, dmax, width, midpoint, power } = LIMIT_SOLIMP;
-  const x = Math.abs(r) / width;
-  if (x >= 1) return dmax;
-  const y = x <= midpoint ? x ** power / midpoint ** (power - 1) : 1 - (1 - x) ** power / (1 - midpoint) ** (power - 1);
-  return dmin + y * (dmax - dmin);
 }
 
 export class Articulation {
@@ -656,19 +640,7 @@ export class Articulation {
       // hard limits would push out within a step and fling the robot: start on the limit.
       const qi = qpos[l.dof]!;
       const qc = this.softLimits ? qi : qi < l.lower ? l.lower : qi > l.upper ? l.upper : qi;
-      quatFromAxisAngle(t, 0, l.axis, 0, qc);
-      quatMul(t, 4, q, 4 * pi, l.originQuat, 0);
-      quatMul(q, 4 * i, t, 4, t, 0);
-      quatRotate(p, 3 * i, q, 4 * pi, l.originPos, 0);
-      const rx = p[3 * i]!, ry = p[3 * i + 1]!, rz = p[3 * i + 2]!;
-      p[3 * i] = rx + p[3 * pi]!; p[3 * i + 1] = ry + p[3 * pi + 1]!; p[3 * i + 2] = rz + p[3 * pi + 2]!;
-      const wx = ang[3 * pi]!, wy = ang[3 * pi + 1]!, wz = ang[3 * pi + 2]!;
-      lin[3 * i] = lin[3 * pi]! + wy * rz - wz * ry;
-      lin[3 * i + 1] = lin[3 * pi + 1]! + wz * rx - wx * rz;
-      lin[3 * i + 2] = lin[3 * pi + 2]! + wx * ry - wy * rx;
-      quatRotate(t, 0, q, 4 * i, l.axis, 0);
-      const qd = qvel[l.dof]!;
-      ang[3 * i] = wx + qd * t[0]!; ang[3 * i + 1] = wy + qd * t[1]!; ang[3 * i + 2] = wz + qd * t[2]!;
+      placeHingeChild(p, q, lin, ang, t, i, pi, l.originPos, l.originQuat, l.axis, qc, qvel[l.dof]!);
     }
     // Write bodies: Rapier's translation is the body (link) origin, its linvel the COM's.
     const raw = fresh.bodies.raw;
@@ -798,10 +770,6 @@ export class Articulation {
       }
     }
     if (this.axesFixed) this.ensureRestAxes();
-    const { timeconst, dampratio } = LIMIT_SOLREF;
-    const dmax = LIMIT_SOLIMP.dmax;
-    const bLim = 2 / (dmax * timeconst);
-    const kLim = 1 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio);
     const t = this.tmp;
     const useArm = this.useArmatureMotor;
     for (let i = 1; i < this.links.length; i++) {
@@ -818,18 +786,10 @@ export class Articulation {
         quatConjMul(t, 0, t, 4, this.quat, 4 * i);
         const q = twistAngle(t, 0, l.axis, 0);
         const r = q > l.upper ? q - l.upper : q < l.lower ? q - l.lower : 0;
-        if (r !== 0) {
-          // MuJoCo's soft limit: f = (q̈_ref − q̈)/R with q̈_ref = −b·v − k·imp·r, R = (1−imp)/imp·invweight0,
-          // i.e. an implicit damper of gain 1/(h·R) towards v₀ + h·q̈_ref. Only while it pushes
-          // out of the violation (MuJoCo's limit force is one-sided).
-          const imp = impedance(r);
-          const accRef = -bLim * v0 - kLim * imp * r;
-          if (r > 0 ? accRef < 0 : accRef > 0) {
-            const g = (l.limitGain * imp) / (1 - imp);
-            factor += g;
-            weighted += g * (v0 + h * accRef);
-          }
-        }
+        // MuJoCo's soft limit as an implicit damper (joint-math.ts `softLimitMotor`).
+        softLimitMotor(t, 0, r, v0, h, l.limitGain);
+        factor += t[0]!;
+        weighted += t[1]!;
       }
       // A motor with zero gain would be a rigid velocity lock in Rapier: switch it off instead
       // (a limit-only joint away from its limits).
@@ -1061,60 +1021,4 @@ function colliderDesc(R: Rapier, g: Link["collisions"][number]["geometry"]): Ins
     case "box":
       return R.ColliderDesc.cuboid(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2);
   }
-}
-
-/** Column d of a hinge about `axis` through `origin`: v_com += axis × (com − origin), ω += axis. */
-function hingeColumn(jv: Float64Array, jw: Float64Array, d: number, axis: ArrayLike<number>, origin: ArrayLike<number>, com: ArrayLike<number>): void {
-  const rx = com[0]! - origin[0]!, ry = com[1]! - origin[1]!, rz = com[2]! - origin[2]!;
-  const ax = axis[0]!, ay = axis[1]!, az = axis[2]!;
-  jv[3 * d] = ay * rz - az * ry;
-  jv[3 * d + 1] = az * rx - ax * rz;
-  jv[3 * d + 2] = ax * ry - ay * rx;
-  jw[3 * d] = ax;
-  jw[3 * d + 1] = ay;
-  jw[3 * d + 2] = az;
-}
-
-/** Diagonal of the inverse of a symmetric positive-definite n×n matrix (Gauss-Jordan). */
-function inverseDiagonal(m: Float64Array, n: number): Float64Array {
-  const a = new Float64Array(m);
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * (n + 1)] = 1;
-  for (let col = 0; col < n; col++) {
-    let piv = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[piv * n + col]!)) piv = r;
-    if (piv !== col) {
-      for (let k = 0; k < n; k++) {
-        [a[col * n + k], a[piv * n + k]] = [a[piv * n + k]!, a[col * n + k]!];
-        [inv[col * n + k], inv[piv * n + k]] = [inv[piv * n + k]!, inv[col * n + k]!];
-      }
-    }
-    const d = a[col * n + col]!;
-    for (let k = 0; k < n; k++) {
-      a[col * n + k]! /= d;
-      inv[col * n + k]! /= d;
-    }
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = a[r * n + col]!;
-      if (f === 0) continue;
-      for (let k = 0; k < n; k++) {
-        a[r * n + k]! -= f * a[col * n + k]!;
-        inv[r * n + k]! -= f * inv[col * n + k]!;
-      }
-    }
-  }
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = inv[i * (n + 1)]!;
-  return out;
-}
-
-function mul3(a: readonly number[], b: readonly number[]): number[] {
-  const out = new Array<number>(9).fill(0);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) for (let k = 0; k < 3; k++) out[3 * r + c]! += a[3 * r + k]! * b[3 * k + c]!;
-  return out;
-}
-
-function transpose3(a: readonly number[]): number[] {
-  return [a[0]!, a[3]!, a[6]!, a[1]!, a[4]!, a[7]!, a[2]!, a[5]!, a[8]!];
 }

@@ -90,14 +90,13 @@ import {
   addScaled3,
   hingeColumn,
   outer,
-  impedance,
   inverseDiagonal,
-  LIMIT_SOLIMP,
-  LIMIT_SOLREF,
   mul3,
   perpendicularProjector,
+  placeHingeChild,
   pointInertia,
   rotateTensor,
+  softLimitMotor,
 } from "./joint-math.js";
 import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
 import { matFromQuat, quatConjMul, quatFromAxisAngle, quatFromMat, quatFromRpy, quatMul, quatRotate, symmetricEigen, twistAngle } from "./spatial.js";
@@ -216,6 +215,8 @@ export class FloatingArticulation {
   private readonly ang: Float64Array;
   private readonly torque: Float64Array;
   private readonly tmp = new Float64Array(12);
+  /** `softLimitMotor`'s output: gain and weighted target of the active limit. */
+  private readonly limitTerm = new Float64Array(2);
   private readonly f32 = new Float32Array(4);
   private readonly rawVec: RawVector;
   private readonly rawGravity: RawVector;
@@ -717,19 +718,7 @@ export class FloatingArticulation {
       const pi = B.parent;
       const qi = qpos[B.dof + 1]!;
       const qc = this.softLimits ? qi : qi < B.lower ? B.lower : qi > B.upper ? B.upper : qi;
-      quatFromAxisAngle(t, 0, B.axis, 0, qc);
-      quatMul(t, 4, q, 4 * pi, B.originQuat, 0);
-      quatMul(q, 4 * b, t, 4, t, 0);
-      quatRotate(p, 3 * b, q, 4 * pi, B.originPos, 0);
-      const rx = p[3 * b]!, ry = p[3 * b + 1]!, rz = p[3 * b + 2]!;
-      p[3 * b] = rx + p[3 * pi]!; p[3 * b + 1] = ry + p[3 * pi + 1]!; p[3 * b + 2] = rz + p[3 * pi + 2]!;
-      const wx = ang[3 * pi]!, wy = ang[3 * pi + 1]!, wz = ang[3 * pi + 2]!;
-      lin[3 * b] = lin[3 * pi]! + wy * rz - wz * ry;
-      lin[3 * b + 1] = lin[3 * pi + 1]! + wz * rx - wx * rz;
-      lin[3 * b + 2] = lin[3 * pi + 2]! + wx * ry - wy * rx;
-      quatRotate(t, 0, q, 4 * b, B.axis, 0);
-      const qd = qvel[B.dof]!;
-      ang[3 * b] = wx + qd * t[0]!; ang[3 * b + 1] = wy + qd * t[1]!; ang[3 * b + 2] = wz + qd * t[2]!;
+      placeHingeChild(p, q, lin, ang, t, b, pi, B.originPos, B.originQuat, B.axis, qc, qvel[B.dof]!);
     }
     const raw = fresh.bodies.raw;
     const rv = this.rawVec;
@@ -966,10 +955,6 @@ export class FloatingArticulation {
   private updateJointMotors(): void {
     const h = this.dt;
     const joints = this.world.impulseJoints.raw;
-    const { timeconst, dampratio } = LIMIT_SOLREF;
-    const dmax = LIMIT_SOLIMP.dmax;
-    const bLim = 2 / (dmax * timeconst);
-    const kLim = 1 / (dmax * dmax * timeconst * timeconst * dampratio * dampratio);
     const t = this.tmp;
     const angX = this.R.JointAxis.AngX as number;
     for (let b = 1; b < this.nb; b++) {
@@ -987,15 +972,9 @@ export class FloatingArticulation {
       if (this.torqueModel === "motor") weighted += this.hingeTorque[b]!;
       if (B.limitGain > 0) {
         const r = q > B.upper ? q - B.upper : q < B.lower ? q - B.lower : 0;
-        if (r !== 0) {
-          const imp = impedance(r);
-          const accRef = -bLim * v0 - kLim * imp * r;
-          if (r > 0 ? accRef < 0 : accRef > 0) {
-            const g = (B.limitGain * imp) / (1 - imp);
-            factor += g;
-            weighted += g * (v0 + h * accRef);
-          }
-        }
+        softLimitMotor(this.limitTerm, 0, r, v0, h, B.limitGain);
+        factor += this.limitTerm[0]!;
+        weighted += this.limitTerm[1]!;
       }
       // A motor with zero gain would be a rigid velocity lock: switch it off instead (only for
       // a hinge without damping, armature, stiffness or active limit, and then without torque).

@@ -1,9 +1,10 @@
 /**
- * Joint-space helpers shared by the Rapier articulations (src/physics/floating-articulation.ts;
- * src/physics/articulation.ts keeps its own copies of the same formulas): MuJoCo's default
+ * Joint-space helpers shared by the Rapier articulations (src/physics/articulation.ts and
+ * src/physics/floating-articulation.ts): MuJoCo's default
  * joint-limit softness, its impedance function, joint-space inertia columns, and small dense
  * 3×3 / n×n algebra. Allocation is fine here: these run while a world is built.
  */
+import { quatFromAxisAngle, quatMul, quatRotate } from "./spatial.js";
 
 /**
  * MuJoCo's default joint-limit softness (jnt_solref / jnt_solimp, which Gymnasium's robots keep):
@@ -20,6 +21,56 @@ export function impedance(r: number): number {
   if (x >= 1) return dmax;
   const y = x <= midpoint ? x ** power / midpoint ** (power - 1) : 1 - (1 - x) ** power / (1 - midpoint) ** (power - 1);
   return dmin + y * (dmax - dmin);
+}
+
+const LIMIT_B = 2 / (LIMIT_SOLIMP.dmax * LIMIT_SOLREF.timeconst);
+const LIMIT_K = 1 / (LIMIT_SOLIMP.dmax * LIMIT_SOLIMP.dmax * LIMIT_SOLREF.timeconst * LIMIT_SOLREF.timeconst * LIMIT_SOLREF.dampratio * LIMIT_SOLREF.dampratio);
+
+/**
+ * MuJoCo's soft joint limit as a share of a hinge's velocity motor (see the articulations'
+ * headers). While the hinge is beyond a limit by r (rate v₀ at the start of the step), MuJoCo
+ * solves f = (q̈_ref − q̈)/R with q̈_ref = −b·v₀ − k·imp(r)·r and R = (1 − imp)/imp·invweight0:
+ * an implicit damper of gain g = limitGain·imp/(1 − imp) (limitGain = 1/(h·invweight0)) towards
+ * v₀ + h·q̈_ref, only while q̈_ref pushes out of the violation (the limit force is one-sided).
+ * Writes out[o] = g and out[o + 1] = g·target (both 0 when inactive): add them to the motor's
+ * factor and weighted target.
+ */
+export function softLimitMotor(out: Float64Array, o: number, r: number, v0: number, h: number, limitGain: number): void {
+  out[o] = 0;
+  out[o + 1] = 0;
+  if (r === 0) return;
+  const imp = impedance(r);
+  const accRef = -LIMIT_B * v0 - LIMIT_K * imp * r;
+  if (r > 0 ? accRef < 0 : accRef > 0) {
+    const g = (limitGain * imp) / (1 - imp);
+    out[o] = g;
+    out[o + 1] = g * (v0 + h * accRef);
+  }
+}
+
+/**
+ * Places child link i of a hinge tree from its parent pi by forward kinematics (the same
+ * arrays for every link: positions p (3 per link, link origin), rotations q (4, xyzw), origin
+ * velocities lin (3) and angular velocities ang (3)): R_i = R_pi·R_origin·Rot(axis, angle),
+ * p_i = p_pi + R_pi·origin, ω_i = ω_pi + rate·(R_i·axis), v_i = v_pi + ω_pi × (p_i − p_pi).
+ * `t` is scratch of 8.
+ */
+export function placeHingeChild(
+  p: Float64Array, q: Float64Array, lin: Float64Array, ang: Float64Array, t: Float64Array,
+  i: number, pi: number, originPos: Float64Array, originQuat: Float64Array, axis: Float64Array, angle: number, rate: number,
+): void {
+  quatFromAxisAngle(t, 0, axis, 0, angle);
+  quatMul(t, 4, q, 4 * pi, originQuat, 0);
+  quatMul(q, 4 * i, t, 4, t, 0);
+  quatRotate(p, 3 * i, q, 4 * pi, originPos, 0);
+  const rx = p[3 * i]!, ry = p[3 * i + 1]!, rz = p[3 * i + 2]!;
+  p[3 * i] = rx + p[3 * pi]!; p[3 * i + 1] = ry + p[3 * pi + 1]!; p[3 * i + 2] = rz + p[3 * pi + 2]!;
+  const wx = ang[3 * pi]!, wy = ang[3 * pi + 1]!, wz = ang[3 * pi + 2]!;
+  lin[3 * i] = lin[3 * pi]! + wy * rz - wz * ry;
+  lin[3 * i + 1] = lin[3 * pi + 1]! + wz * rx - wx * rz;
+  lin[3 * i + 2] = lin[3 * pi + 2]! + wx * ry - wy * rx;
+  quatRotate(t, 0, q, 4 * i, axis, 0);
+  ang[3 * i] = wx + rate * t[0]!; ang[3 * i + 1] = wy + rate * t[1]!; ang[3 * i + 2] = wz + rate * t[2]!;
 }
 
 /** Column d of a hinge about `axis` through `origin`: v_com = axis × (com − origin), ω = axis. */
