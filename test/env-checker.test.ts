@@ -52,6 +52,10 @@ describe("env checker", () => {
             return ++t === 50 ? Number.NaN : r;
           },
           free: () => inner.free(),
+          readState: (qpos, qvel) => inner.readState(qpos, qvel),
+          setState: (qpos, qvel, obs) => inner.setState(qpos, qvel, obs),
+          readLinkPoses: (out) => inner.readLinkPoses(out),
+          readEfforts: (out) => inner.readEfforts(out),
         };
       },
     };

@@ -27,6 +27,7 @@ const actDim = 3;
 const task: TaskDefinition = {
   name: "synthetic",
   maxEpisodeSteps: 10,
+  state: { nq: 0, nv: 0, qposNames: [], qvelNames: [], links: [], joints: [] },
   createInstance: () => {
     throw new Error("not stepped in this test");
   },

@@ -99,19 +99,45 @@ export const POINT_MASS_SPEC: PortSpec = {
 
 class PointMass implements TaskInstance {
   private x = 0;
+  private a = 0;
   terminated = false;
 
   constructor(private readonly resetNoise: number) {}
 
   reset(rng: Rng, obs: Float32Array): void {
     this.x = this.resetNoise > 0 ? rng.range(-this.resetNoise, this.resetNoise) : 0;
+    this.a = 0;
     this.terminated = false;
     obs[0] = this.x;
     obs[1] = 0;
   }
 
+  setState(qpos: ArrayLike<number>, _qvel: ArrayLike<number>, obs: Float32Array): void {
+    this.x = qpos[0]!;
+    this.a = 0;
+    this.terminated = false;
+    obs[0] = this.x;
+    obs[1] = 0;
+  }
+
+  readState(qpos: Float64Array, qvel: Float64Array): void {
+    qpos[0] = this.x;
+    qvel[0] = this.a;
+  }
+
+  readLinkPoses(out: Float64Array): void {
+    out.fill(0, 0, 7);
+    out[0] = this.x;
+    out[6] = 1;
+  }
+
+  readEfforts(out: Float64Array): void {
+    out[0] = this.a;
+  }
+
   step(action: Float32Array, obs: Float32Array, metrics: Float32Array): number {
     const a = Math.max(-1, Math.min(1, action[0]!));
+    this.a = a;
     this.x += a * 0.25;
     this.terminated = this.x >= 1;
     obs[0] = this.x;
@@ -129,6 +155,7 @@ export function pointMassTask(options: { resetNoise?: number; spec?: PortSpec; m
     name: "point_mass",
     spec: options.spec ?? POINT_MASS_SPEC,
     maxEpisodeSteps: options.maxEpisodeSteps ?? 100,
+    state: { nq: 1, nv: 1, qposNames: ["slider"], qvelNames: ["slider"], links: ["mass"], joints: [{ name: "slider", qposIndex: 0, qvelIndex: 0 }] },
     createInstance: () => new PointMass(noise),
   };
 }

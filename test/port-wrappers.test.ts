@@ -10,6 +10,7 @@ function counterTask(): TaskDefinition {
   return {
     name: "counter",
     maxEpisodeSteps: 3,
+    state: { nq: 1, nv: 0, qposNames: ["t"], qvelNames: [], links: [], joints: [] },
     spec: {
       robot: "counter",
       observation: { names: ["t", "episode"], low: [0, 0], high: [Infinity, Infinity] },
@@ -24,11 +25,21 @@ function counterTask(): TaskDefinition {
       const inst = {
         terminated: false,
         reset(_rng: unknown, obs: Float32Array) {
-          t = 0;
           episode = ++ids;
+          inst.setState([0], [], obs);
+        },
+        setState(qpos: ArrayLike<number>, _qvel: ArrayLike<number>, obs: Float32Array) {
+          t = qpos[0]!;
           inst.terminated = false;
           obs[0] = t;
           obs[1] = episode;
+        },
+        readState(qpos: Float64Array) {
+          qpos[0] = t;
+        },
+        readLinkPoses() {},
+        readEfforts(out: Float64Array) {
+          out[0] = 0;
         },
         step(action: Float32Array, obs: Float32Array, metrics: Float32Array) {
           t++;

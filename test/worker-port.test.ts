@@ -11,9 +11,9 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ControlPort } from "../src/port/port.js";
-import { AutoReset } from "../src/port/wrappers/auto-reset.js";
+import { AutoReset, type EpisodicPort } from "../src/port/wrappers/auto-reset.js";
 import { TimeLimit } from "../src/port/wrappers/time-limit.js";
-import { createSimPort, resolveWorkerCount } from "../src/sim/make-port.js";
+import { createEpisodicSimPort, createSimPort, resolveWorkerCount } from "../src/sim/make-port.js";
 import { loadTask } from "../src/sim/registry.js";
 import { SimPort } from "../src/sim/sim-port.js";
 import type { TaskDefinition } from "../src/sim/task.js";
@@ -33,8 +33,7 @@ interface Trace {
 }
 
 /** Drives the port through a fixed action sequence with a reseed and explicit resets, hashing every buffer. */
-function trace(inner: ControlPort, maxSteps: number): Trace {
-  const port = new AutoReset(new TimeLimit(inner, maxSteps));
+function trace(port: EpisodicPort): Trace {
   const { obs, action, reward, terminated, truncated, metrics } = port.buffers;
   const metricArrays = port.spec.metrics.map((m) => metrics[m]!);
   const low = port.spec.action.low;
@@ -99,15 +98,29 @@ describe("createSimPort worker count", () => {
 for (const taskName of ["point_mass", "hopper"]) {
   describe(`${taskName}: results do not depend on the worker count`, () => {
     let task: TaskDefinition;
-    /** Keyed by "<numWorkers>" (the caller steps a slice) or "<numWorkers>, workers only". */
+    /**
+     * Keyed by "<numWorkers>" (the caller steps a slice) or "<numWorkers>, workers only"; "fused"
+     * runs the time limit and auto-reset inside each thread's step (createEpisodicSimPort), the
+     * others wrap the batch port.
+     */
     const traces = new Map<string, Trace>();
     beforeAll(async () => {
       task = await loadTask(taskName);
       for (const [key, numWorkers, stepOnCaller] of [["1", 1, true], ["2", 2, true], ["3", 3, true], ["2, workers only", 2, false], ["3, workers only", 3, false]] as const) {
-        const port = await createSimPort(taskName, task, { numEnvs: NUM_ENVS, numWorkers, seed: SEED, stepOnCaller });
-        expect(port instanceof (numWorkers === 1 ? SimPort : WorkerPort)).toBe(true);
+        const inner = await createSimPort(taskName, task, { numEnvs: NUM_ENVS, numWorkers, seed: SEED, stepOnCaller });
+        expect(inner instanceof (numWorkers === 1 ? SimPort : WorkerPort)).toBe(true);
+        const port = new AutoReset(new TimeLimit(inner, task.maxEpisodeSteps));
         try {
-          traces.set(key, trace(port, task.maxEpisodeSteps));
+          traces.set(key, trace(port));
+        } finally {
+          port.close();
+        }
+      }
+      for (const [key, numWorkers, stepOnCaller] of [["1, fused", 1, true], ["2, fused", 2, true], ["3, fused", 3, true], ["2, fused, workers only", 2, false]] as const) {
+        const port = await createEpisodicSimPort(taskName, task, { numEnvs: NUM_ENVS, numWorkers, seed: SEED, stepOnCaller, maxEpisodeSteps: task.maxEpisodeSteps });
+        expect(port instanceof (numWorkers === 1 ? AutoReset : WorkerPort)).toBe(true);
+        try {
+          traces.set(key, trace(port));
         } finally {
           port.close();
         }
@@ -122,7 +135,7 @@ for (const taskName of ["point_mass", "hopper"]) {
       expect(new Set(t.digests).size).toBe(t.digests.length);
     });
 
-    it.each(["2", "3", "2, workers only", "3, workers only"])("numWorkers %s matches 1 bit for bit over 300 steps", (key) => {
+    it.each(["2", "3", "2, workers only", "3, workers only", "1, fused", "2, fused", "3, fused", "2, fused, workers only"])("numWorkers %s matches 1 bit for bit over 300 steps", (key) => {
       const ref = traces.get("1")!;
       const got = traces.get(key)!;
       const firstDiff = got.digests.findIndex((d, i) => d !== ref.digests[i]);

@@ -11,7 +11,8 @@
  *
  * The rules are the shared planar locomotion task's (src/sim/planar-locomotion.ts) with no
  * health rule and no velocity clip. That task observes qpos[1:]; Swimmer-v5 also leaves out
- * slider2 (y), which this module drops from the spec and from every observation.
+ * slider2 (y), which this module drops from the spec and from every observation. The state
+ * (`readState`, link poses, efforts) is the planar task's, slider2 included.
  */
 import type { BoxSpec } from "../../src/port/spec.js";
 import { createPlanarLocomotionTask, type PlanarLocomotionConfig, type PlanarLocomotionTaskOptions } from "../../src/sim/planar-locomotion.js";
@@ -71,6 +72,23 @@ class SwimmerInstance implements TaskInstance {
   reset(rng: Rng, obs: Float32Array): void {
     this.inner.reset(rng, this.full);
     this.copy(obs);
+  }
+
+  setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>, obs: Float32Array): void {
+    this.inner.setState(qpos, qvel, this.full);
+    this.copy(obs);
+  }
+
+  readState(qpos: Float64Array, qvel: Float64Array): void {
+    this.inner.readState(qpos, qvel);
+  }
+
+  readLinkPoses(out: Float64Array): void {
+    this.inner.readLinkPoses(out);
+  }
+
+  readEfforts(out: Float64Array): void {
+    this.inner.readEfforts(out);
   }
 
   step(action: Float32Array, obs: Float32Array, metrics: Float32Array): number {

@@ -10,9 +10,12 @@
  *
  * `--mode caller` (default): with n workers the calling thread steps one slice and n − 1
  * worker threads the others; `--mode workers-only`: n worker threads, the caller waits.
+ * By default each thread applies the time limit and resets its ended envs inside the step
+ * command (the trainer's port, `createEpisodicSimPort`); `--unfused-resets` wraps the batch in
+ * TimeLimit + AutoReset instead (one more round trip after any step that ends an episode).
  *
  *   node dist/src/bench/workers.js [--task hopper] [--envs 16] [--workers 1,2] [--steps 1000]
- *                                  [--mode caller|workers-only] [--reps 3] [--warmup-s 3]
+ *                                  [--mode caller|workers-only] [--unfused-resets] [--reps 3] [--warmup-s 3]
  *                                  [--seed 1] [--json]
  */
 import { loadavg } from "node:os";
@@ -20,7 +23,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { AutoReset } from "../port/wrappers/auto-reset.js";
 import { TimeLimit } from "../port/wrappers/time-limit.js";
-import { createSimPort } from "../sim/make-port.js";
+import { createEpisodicSimPort, createSimPort } from "../sim/make-port.js";
 import { loadTask } from "../sim/registry.js";
 import { Rng } from "../util/rng.js";
 
@@ -33,6 +36,8 @@ export interface WorkerScalingOptions {
   workers?: number[];
   /** WorkerPort mode (default true: the caller steps the first slice). */
   stepOnCaller?: boolean;
+  /** Time limit and auto-reset inside each thread's step (the trainer's port, default true); false: wrappers over the batch. */
+  fused?: boolean;
   /** Batch steps per timed run (default 1000). */
   steps?: number;
   /** Timed runs per configuration; the median counts (default 3). */
@@ -83,8 +88,9 @@ export async function measureWorkerScaling(options: WorkerScalingOptions = {}): 
   const runs: WorkerScalingRun[] = [];
 
   for (const numWorkers of workerCounts) {
-    const sim = await createSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller: options.stepOnCaller ?? true });
-    const port = new AutoReset(new TimeLimit(sim, task.maxEpisodeSteps));
+    const port = options.fused === false
+      ? new AutoReset(new TimeLimit(await createSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller: options.stepOnCaller ?? true }), task.maxEpisodeSteps))
+      : await createEpisodicSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller: options.stepOnCaller ?? true, maxEpisodeSteps: task.maxEpisodeSteps });
     const { action, terminated, truncated } = port.buffers;
     const rng = new Rng(seed, 7);
     let ended = 0;
@@ -134,6 +140,7 @@ async function main(): Promise<void> {
       envs: { type: "string", default: "16" },
       workers: { type: "string", default: "1,2" },
       mode: { type: "string", default: "caller" },
+      "unfused-resets": { type: "boolean", default: false },
       steps: { type: "string", default: "1000" },
       reps: { type: "string", default: "3" },
       "warmup-s": { type: "string", default: "3" },
@@ -148,6 +155,7 @@ async function main(): Promise<void> {
     numEnvs: Number(values.envs),
     workers,
     stepOnCaller: values.mode === "caller",
+    fused: !values["unfused-resets"],
     steps: Number(values.steps),
     reps: Number(values.reps),
     warmupS: Number(values["warmup-s"]),

@@ -128,6 +128,25 @@ export class SimRealtimePort implements RobotPort {
     }
   }
 
+  /**
+   * The simulated robot's true state after the last sim step (or reset): qpos/qvel in the
+   * task's `state` layout (`task.state.nq` / `nv`). Not subject to `freezeSensors` or
+   * `corruptObservation`, which fake only the observation. No allocation.
+   */
+  readState(qpos: Float64Array, qvel: Float64Array): void {
+    this.sim.instance(0).readState(qpos, qvel);
+  }
+
+  /** World pose of every link in `task.state.links` order, 7 numbers each [x y z qx qy qz qw]. */
+  readLinkPoses(out: Float64Array): void {
+    this.sim.instance(0).readLinkPoses(out);
+  }
+
+  /** Generalized force of each actuator during the last sim step (gear × clamped command), `spec.action` order. */
+  readEfforts(out: Float64Array): void {
+    this.sim.instance(0).readEfforts(out);
+  }
+
   /** The command takes effect from now: the next sim step holds it. */
   step(): void {
     this.held.set(this.buffers.action);

@@ -685,11 +685,23 @@ export class Articulation {
     return count;
   }
 
-  /** World pose of link i (for tests and visualizers): position (3) and quaternion xyzw (4). */
-  linkPose(i: number, out: Float64Array): void {
+  /**
+   * World pose of link i (`linkNames[i]`, the link frame): position (3) then quaternion xyzw (4),
+   * written to out[o..o+7]. No allocation.
+   */
+  linkPose(i: number, out: Float64Array, o = 0): void {
     this.readBodies();
-    out.set(this.pos.subarray(3 * i, 3 * i + 3), 0);
-    out.set(this.quat.subarray(4 * i, 4 * i + 4), 3);
+    const p = this.pos, q = this.quat;
+    out[o] = p[3 * i]!; out[o + 1] = p[3 * i + 1]!; out[o + 2] = p[3 * i + 2]!;
+    out[o + 3] = q[4 * i]!; out[o + 4] = q[4 * i + 1]!; out[o + 5] = q[4 * i + 2]!; out[o + 6] = q[4 * i + 3]!;
+  }
+
+  /**
+   * Generalized force of each actuator under the current controls: gear × ctrl (clamped to the
+   * ctrl range, NaN → 0), in actuator order. No allocation.
+   */
+  readActuatorForces(out: Float64Array): void {
+    for (let a = 0; a < this.nu; a++) out[a] = this.actGear[a]! * this.ctrl[a]!;
   }
 
   /** Rapier handle of link i's body (valid across `setState`, which rebuilds the world). */

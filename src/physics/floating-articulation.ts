@@ -184,6 +184,15 @@ export class FloatingArticulation {
   readonly timestep: number;
   /** Names of the MuJoCo bodies (URDF links with mass), in URDF order: the rows of `contactWrenches`. */
   readonly bodyNames: readonly string[];
+  /**
+   * Every simulated URDF link (root link and all below it: bodies, stacked-hinge placeholders,
+   * welded links), in URDF order: the indices of `linkPose`.
+   */
+  readonly linkNames: readonly string[];
+  /** Per entry of `linkNames`: its Rapier body, and its pose in that body's frame. */
+  private readonly linkBody: Int32Array;
+  private readonly linkOffsetPos: Float64Array;
+  private readonly linkOffsetQuat: Float64Array;
   private world: World;
   private readonly R: Rapier;
   private readonly snapshot: Uint8Array;
@@ -302,6 +311,17 @@ export class FloatingArticulation {
       this.mjBodies.push({ name: l.name, body: pl.body, pos: pl.pos, quat: pl.quat, mass: l.inertial.mass, com: new Float64Array(l.inertial.origin.xyz) });
     }
     this.bodyNames = this.mjBodies.map((b) => b.name);
+    const placed = desc.links.filter((l) => placement.has(l.name));
+    this.linkNames = placed.map((l) => l.name);
+    this.linkBody = new Int32Array(placed.length);
+    this.linkOffsetPos = new Float64Array(3 * placed.length);
+    this.linkOffsetQuat = new Float64Array(4 * placed.length);
+    placed.forEach((l, i) => {
+      const pl = placement.get(l.name)!;
+      this.linkBody[i] = pl.body;
+      this.linkOffsetPos.set(pl.pos, 3 * i);
+      this.linkOffsetQuat.set(pl.quat, 4 * i);
+    });
     for (let b = 0; b < this.nb; b++) {
       const body = this.bodies[b]!;
       if (body.intermediate) continue;
@@ -870,6 +890,29 @@ export class FloatingArticulation {
     out[1] = this.pos[3 * mb.body + 1]! + t[1]!;
     out[2] = this.pos[3 * mb.body + 2]! + t[2]!;
     quatMul(out, 3, this.quat, 4 * mb.body, mb.quat, 0);
+  }
+
+  /**
+   * World pose of link i (`linkNames[i]`, the URDF link frame): position (3) then quaternion xyzw
+   * (4), written to out[o..o+7]. No allocation.
+   */
+  linkPose(i: number, out: Float64Array, o = 0): void {
+    this.readBodies();
+    const b = this.linkBody[i]!;
+    const t = this.tmp;
+    quatRotate(t, 0, this.quat, 4 * b, this.linkOffsetPos, 3 * i);
+    out[o] = this.pos[3 * b]! + t[0]!;
+    out[o + 1] = this.pos[3 * b + 1]! + t[1]!;
+    out[o + 2] = this.pos[3 * b + 2]! + t[2]!;
+    quatMul(out, o + 3, this.quat, 4 * b, this.linkOffsetQuat, 4 * i);
+  }
+
+  /**
+   * Generalized force of each actuator under the current controls: gear × ctrl (clamped to the
+   * ctrl range, NaN → 0), in actuator order. No allocation.
+   */
+  readActuatorForces(out: Float64Array): void {
+    for (let a = 0; a < this.nu; a++) out[a] = this.actGear[a]! * this.ctrl[a]!;
   }
 
   free(): void {

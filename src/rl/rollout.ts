@@ -7,7 +7,7 @@
  * normalized (and the running stats updated) here; rewards are scaled here. Truncated steps
  * record V(final observation) for bootstrapping in GAE.
  */
-import type { AutoReset } from "../port/wrappers/auto-reset.js";
+import type { EpisodicPort } from "../port/wrappers/auto-reset.js";
 import type { Mlp } from "../policy/mlp.js";
 import type { Rng } from "../util/rng.js";
 import { computeGae } from "./gae.js";
@@ -69,7 +69,7 @@ export class RolloutCollector {
   private started = false;
 
   constructor(
-    private readonly port: AutoReset,
+    private readonly port: EpisodicPort,
     private readonly obsNorm: ObservationNormalizer,
     private readonly rewardScaler: RewardScaler,
     private readonly options: RolloutOptions,

@@ -15,10 +15,8 @@ import type { TrainConfig } from "../launch/train-config.js";
 import { initBackend, type BackendName } from "../nn/backend.js";
 import { Adam } from "../nn/optim.js";
 import { Mlp } from "../policy/mlp.js";
-import { AutoReset } from "../port/wrappers/auto-reset.js";
-import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { loadTask } from "../sim/registry.js";
-import { createSimPort } from "../sim/make-port.js";
+import { createEpisodicSimPort } from "../sim/make-port.js";
 import type { TaskDefinition } from "../sim/task.js";
 import type { MetricsRow } from "../run/metrics-row.js";
 import { type ProgressMode, TrainingProgress } from "../run/progress.js";
@@ -86,8 +84,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const numEnvs = config.num_envs;
   const ppo = config.ppo;
   // A task passed in directly (tests) is not in the registry, so workers could not rebuild it.
-  const sim = await createSimPort(config.sim, task, { numEnvs, numWorkers: options.task ? 1 : config.num_workers, seed: config.seed });
-  const port = new AutoReset(new TimeLimit(sim, task.maxEpisodeSteps));
+  const port = await createEpisodicSimPort(config.sim, task, { numEnvs, numWorkers: options.task ? 1 : config.num_workers, seed: config.seed, maxEpisodeSteps: task.maxEpisodeSteps });
   const obsDim = task.spec.observation.names.length;
   const actDim = task.spec.action.names.length;
 

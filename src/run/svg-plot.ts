@@ -49,11 +49,24 @@ export interface Series {
   hideInLegend?: boolean;
 }
 
+/** A shaded region between `lo` and `hi` (e.g. mean ± std across seeds); NaN breaks it. */
+export interface Band {
+  key: string;
+  x: readonly number[];
+  lo: readonly number[];
+  hi: readonly number[];
+  color: string;
+  /** Fill opacity 0..1. Default 0.18. */
+  opacity?: number;
+}
+
 export interface PanelSpec {
   title: string;
   xLabel: string;
   yLabel?: string;
   series: Series[];
+  /** Shaded regions drawn under the series. */
+  bands?: Band[];
   /** Default "linear". A log axis drops values ≤ 0. */
   yScale?: "linear" | "log";
   /** Force the x range to include this value (e.g. 0 env steps). */
@@ -359,8 +372,12 @@ export function renderPanel(spec: PanelSpec, box: Box, id: string): string {
   const out: string[] = [`<g class="panel" data-title="${escapeXml(spec.title)}">`];
   out.push(svgText(plot.x, box.y + 18, spec.title, { size: PANEL_TITLE_FONT, weight: "bold" }));
 
-  const xs = extent(finiteValues(spec.series, "x"), false);
-  const ys = extent(finiteValues(spec.series, "y"), log);
+  const bandSeries = (spec.bands ?? []).flatMap((b): Series[] => [
+    { key: b.key, label: "", x: b.x, y: b.lo, color: b.color },
+    { key: b.key, label: "", x: b.x, y: b.hi, color: b.color },
+  ]);
+  const xs = extent(finiteValues([...spec.series, ...bandSeries], "x"), false);
+  const ys = extent(finiteValues([...spec.series, ...bandSeries], "y"), log);
   if (xs === undefined || ys === undefined) {
     out.push(`<rect x="${c(plot.x)}" y="${c(plot.y)}" width="${c(plot.width)}" height="${c(plot.height)}"` +
       ` fill="#fafafa" stroke="#bbbbbb"/>`);
@@ -427,6 +444,12 @@ export function renderPanel(spec: PanelSpec, box: Box, id: string): string {
     ` height="${c(plot.height)}"/></clipPath>`);
   out.push(`<g clip-path="url(#${id}-clip)">`);
   const drawn: number[] = []; // pixel x, y pairs of every drawn point, for legend placement
+  for (const b of spec.bands ?? []) {
+    const d = bandPath(b, sx, sy, log);
+    if (d === "") continue;
+    out.push(`<path class="band" data-key="${escapeXml(b.key)}" d="${d}" fill="${b.color}"` +
+      ` fill-opacity="${b.opacity ?? 0.18}" stroke="none"/>`);
+  }
   for (const s of spec.series) {
     const d = seriesPath(s, sx, sy, log, plot.width, drawn);
     const width = s.strokeWidth ?? 1.8;
@@ -471,6 +494,30 @@ function seriesPath(
     segmentLength += 1;
   }
   if (segmentLength === 1) parts.push("h0.01");
+  return parts.join("");
+}
+
+/** Closed outline(s) of a band: along `hi`, back along `lo`, one per run of finite points. */
+function bandPath(b: Band, sx: (x: number) => number, sy: (y: number) => number, log: boolean): string {
+  const n = Math.min(b.x.length, b.lo.length, b.hi.length);
+  const parts: string[] = [];
+  let segment: number[] = [];
+  const flush = (): void => {
+    if (segment.length >= 2) {
+      const top = segment.map((i, k) => `${k === 0 ? "M" : "L"}${c(sx(b.x[i] ?? 0))} ${c(sy(b.hi[i] ?? 0))}`);
+      const bottom = [...segment].reverse().map((i) => `L${c(sx(b.x[i] ?? 0))} ${c(sy(b.lo[i] ?? 0))}`);
+      parts.push(`${top.join("")}${bottom.join("")}Z`);
+    }
+    segment = [];
+  };
+  for (let i = 0; i < n; i++) {
+    const x = b.x[i] ?? NaN;
+    const lo = b.lo[i] ?? NaN;
+    const hi = b.hi[i] ?? NaN;
+    if (!Number.isFinite(x) || !Number.isFinite(lo) || !Number.isFinite(hi) || (log && lo <= 0)) flush();
+    else segment.push(i);
+  }
+  flush();
   return parts.join("");
 }
 

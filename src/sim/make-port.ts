@@ -5,6 +5,8 @@
  */
 import { availableParallelism } from "node:os";
 import type { ControlPort } from "../port/port.js";
+import { AutoReset, type EpisodicPort } from "../port/wrappers/auto-reset.js";
+import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { SimPort } from "./sim-port.js";
 import type { TaskDefinition } from "./task.js";
 import { WorkerPort } from "./worker-port.js";
@@ -47,6 +49,25 @@ export async function createSimPort(taskName: string, task: TaskDefinition, conf
     numEnvs: config.numEnvs,
     numWorkers: workers,
     seed,
+    ...(config.stepOnCaller === undefined ? {} : { stepOnCaller: config.stepOnCaller }),
+  });
+}
+
+/**
+ * The training port: `createSimPort`'s envs under Gymnasium's TimeLimit and same-step
+ * AutoReset. In-process it is `AutoReset(TimeLimit(SimPort))`; with workers, each thread applies
+ * both to its slice inside the step command (`WorkerPort` episode mode), so an ended episode
+ * costs no extra round trip. The batch's contents are the same either way.
+ */
+export async function createEpisodicSimPort(taskName: string, task: TaskDefinition, config: SimPortConfig & { maxEpisodeSteps: number }): Promise<EpisodicPort> {
+  const workers = resolveWorkerCount(config.numWorkers, config.numEnvs);
+  const seed = config.seed ?? 0;
+  if (workers === 1) return new AutoReset(new TimeLimit(new SimPort(task, { numEnvs: config.numEnvs, seed }), config.maxEpisodeSteps));
+  return WorkerPort.create(taskName, task, {
+    numEnvs: config.numEnvs,
+    numWorkers: workers,
+    seed,
+    episodes: { maxSteps: config.maxEpisodeSteps },
     ...(config.stepOnCaller === undefined ? {} : { stepOnCaller: config.stepOnCaller }),
   });
 }

@@ -11,6 +11,8 @@
  * Healthy (open intervals, NaN is unhealthy): z = qpos[1] in healthyZRange, pitch = qpos[2] in
  * healthyAngleRange and, when given, every element of qpos[2:] and of the unclipped qvel in
  * healthyStateRange. A null range is no rule.
+ * State (`TaskDefinition.state`): the articulation's qpos/qvel (root coordinates, then the
+ * hinges in MuJoCo's DoF order), the URDF links below the root, efforts = gear × clamped action.
  */
 import { Articulation, type ArticulationOptions } from "../physics/articulation.js";
 import { initPhysics } from "../physics/rapier.js";
@@ -18,7 +20,8 @@ import type { ActuatorSpec, PortSpec } from "../port/spec.js";
 import type { RobotDescription } from "../robot/description.js";
 import { loadRobot } from "../robot/load.js";
 import type { Rng } from "../util/rng.js";
-import type { TaskDefinition, TaskInstance } from "./task.js";
+import type { TaskDefinition, TaskInstance, TaskStateSpec } from "./task.js";
+import { linkIndices, robotTaskState } from "./task-state.js";
 
 /** The per-step metrics a planar locomotion task can report. */
 export const PLANAR_LOCOMOTION_METRICS = ["reward_forward", "reward_ctrl", "reward_healthy", "x_position", "x_velocity"] as const;
@@ -73,11 +76,13 @@ export async function createPlanarLocomotionTask(cfg: PlanarLocomotionConfig, op
   const desc = typeof options.robot === "object" ? options.robot : loadRobot(options.robot ?? cfg.robot);
   const spec = planarLocomotionSpec(desc, cfg);
   const physics = options.physics ?? {};
+  const state = robotTaskState(desc);
   return {
     name: cfg.name,
     spec,
     maxEpisodeSteps: cfg.maxEpisodeSteps,
-    createInstance: () => new PlanarLocomotionInstance(desc, cfg, physics),
+    state,
+    createInstance: () => new PlanarLocomotionInstance(desc, cfg, physics, state),
   };
 }
 
@@ -124,8 +129,16 @@ const inside = (v: number, r: readonly [number, number]): boolean => v > r[0] &&
 
 class PlanarLocomotionInstance implements TaskInstance {
   private readonly art: Articulation;
+  /** The engine's state as read back after the last reset/step (what obs and rewards use). */
   private readonly qpos: Float64Array;
   private readonly qvel: Float64Array;
+  /** The coordinates the last reset/setState placed the world at (exact, double precision). */
+  private readonly setQpos: Float64Array;
+  private readonly setQvel: Float64Array;
+  /** True until the first step after a reset/setState: `readState` reports setQpos/setQvel. */
+  private atSetState = false;
+  /** Per `state.links` entry, its index among the articulation's links. */
+  private readonly linkIndex: Int32Array;
   private readonly qpos0: Float64Array;
   private readonly ctrl: Float64Array;
   private readonly low: Float64Array;
@@ -137,11 +150,18 @@ class PlanarLocomotionInstance implements TaskInstance {
   private readonly metricValues = new Float64Array(PLANAR_LOCOMOTION_METRICS.length);
   private done = false;
 
-  constructor(desc: RobotDescription, private readonly cfg: PlanarLocomotionConfig, physics: ArticulationOptions) {
+  constructor(desc: RobotDescription, private readonly cfg: PlanarLocomotionConfig, physics: ArticulationOptions, state: TaskStateSpec) {
     this.art = new Articulation(desc, physics);
+    if (state.nq !== this.art.nq || state.nv !== this.art.nv) throw new Error(`robot "${desc.name}": state nq/nv ${state.nq}/${state.nv}, articulation ${this.art.nq}/${this.art.nv}`);
     this.qpos = new Float64Array(this.art.nq);
     this.qvel = new Float64Array(this.art.nv);
+    this.setQpos = new Float64Array(this.art.nq);
+    this.setQvel = new Float64Array(this.art.nv);
+    this.linkIndex = linkIndices(state.links, this.art.linkNames, desc.name);
     this.qpos0 = new Float64Array(desc.qpos0);
+    // A new articulation stands at qpos0 with zero velocity and controls, as setState puts it.
+    this.setQpos.set(this.qpos0);
+    this.atSetState = true;
     this.ctrl = new Float64Array(this.art.nu);
     this.low = new Float64Array(desc.actuators.map((a) => a.ctrlRange[0]));
     this.high = new Float64Array(desc.actuators.map((a) => a.ctrlRange[1]));
@@ -158,15 +178,48 @@ class PlanarLocomotionInstance implements TaskInstance {
 
   reset(rng: Rng, obs: Float32Array): void {
     const s = this.cfg.resetNoiseScale;
+    const { setQpos, setQvel } = this;
+    for (let i = 0; i < setQpos.length; i++) setQpos[i] = this.qpos0[i]! + rng.range(-s, s);
+    for (let i = 0; i < setQvel.length; i++) setQvel[i] = rng.range(-s, s);
+    this.place(obs);
+  }
+
+  setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>, obs: Float32Array): void {
+    const { setQpos, setQvel } = this;
+    if (qpos.length < setQpos.length || qvel.length < setQvel.length) {
+      throw new RangeError(`setState: qpos/qvel of length ${qpos.length}/${qvel.length}, expected ${setQpos.length}/${setQvel.length}`);
+    }
+    for (let i = 0; i < setQpos.length; i++) setQpos[i] = qpos[i]!;
+    for (let i = 0; i < setQvel.length; i++) setQvel[i] = qvel[i]!;
+    this.place(obs);
+  }
+
+  readState(qpos: Float64Array, qvel: Float64Array): void {
+    const q = this.atSetState ? this.setQpos : this.qpos;
+    const v = this.atSetState ? this.setQvel : this.qvel;
+    for (let i = 0; i < q.length; i++) qpos[i] = q[i]!;
+    for (let i = 0; i < v.length; i++) qvel[i] = v[i]!;
+  }
+
+  readLinkPoses(out: Float64Array): void {
+    const li = this.linkIndex;
+    for (let k = 0; k < li.length; k++) this.art.linkPose(li[k]!, out, 7 * k);
+  }
+
+  readEfforts(out: Float64Array): void {
+    this.art.readActuatorForces(out);
+  }
+
+  /** Reset's common part: a fresh world at (setQpos, setQvel), zero controls, the observation. */
+  private place(obs: Float32Array): void {
     const { qpos, qvel } = this;
-    for (let i = 0; i < qpos.length; i++) qpos[i] = this.qpos0[i]! + rng.range(-s, s);
-    for (let i = 0; i < qvel.length; i++) qvel[i] = rng.range(-s, s);
-    this.art.setState(qpos, qvel);
+    this.art.setState(this.setQpos, this.setQvel);
     this.ctrl.fill(0);
     this.art.setControl(this.ctrl);
     // Read back what the (single-precision) engine holds, so obs and x_before match it.
     this.art.readQpos(qpos);
     this.art.readQvel(qvel);
+    this.atSetState = true;
     this.done = false;
     this.writeObs(obs);
   }
@@ -188,6 +241,7 @@ class PlanarLocomotionInstance implements TaskInstance {
     const xBefore = qpos[0]!;
     this.art.setControl(ctrl);
     this.art.step(this.frameSkip);
+    this.atSetState = false;
     this.art.readQpos(qpos);
     this.art.readQvel(qvel);
     const xAfter = qpos[0]!;

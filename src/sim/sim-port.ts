@@ -83,6 +83,18 @@ export class SimPort implements ControlPort {
     }
   }
 
+  /**
+   * Env i's task instance, for in-process callers (episode logging, evaluation): its state
+   * readers (`readState`, `readLinkPoses`, `readEfforts`) and `setState`. A `setState` through
+   * it writes env i's observation row but leaves the port's reward/terminated/truncated and
+   * metrics buffers as they were. Not available across threads (`WorkerPort`).
+   */
+  instance(i: number): TaskInstance {
+    const inst = this.instances[i];
+    if (!inst) throw new RangeError(`SimPort.instance(${i}): ${this.instances.length === 0 ? "port is closed" : `env index out of range [0, ${this.numEnvs})`}`);
+    return inst;
+  }
+
   close(): void {
     for (const inst of this.instances) inst.free();
     this.instances.length = 0;

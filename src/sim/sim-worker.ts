@@ -4,7 +4,7 @@
  * control block until told to close (protocol in worker-port.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { sliceBuffers } from "../port/port.js";
+import { type ControlPort, sliceBuffers } from "../port/port.js";
 import type { PortSpec } from "../port/spec.js";
 import { loadTask } from "./registry.js";
 import { SimPort } from "./sim-port.js";
@@ -12,6 +12,7 @@ import {
   Command,
   RECORD_INT32,
   seedOffsetBytes,
+  slicePort,
   type SimWorkerData,
   type SimWorkerHello,
   Slot,
@@ -34,7 +35,7 @@ function sameData(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.hasOwn(rb, k) && sameData(ra[k], rb[k]));
 }
 
-async function start(data: SimWorkerData): Promise<SimPort> {
+async function start(data: SimWorkerData): Promise<ControlPort> {
   const task = await loadTask(data.taskName);
   if (!sameData(task.spec, data.spec)) {
     throw new Error(
@@ -43,14 +44,15 @@ async function start(data: SimWorkerData): Promise<SimPort> {
     );
   }
   const buffers = sliceBuffers(task.spec, data.buffers, data.start, data.count);
-  return new SimPort(task, { numEnvs: data.count, seed: data.seed, buffers, firstEnvIndex: data.start });
+  const sim = new SimPort(task, { numEnvs: data.count, seed: data.seed, buffers, firstEnvIndex: data.start });
+  return slicePort(sim, data.maxEpisodeSteps, data.finalObs, data.start);
 }
 
 function describe(spec: PortSpec): string {
   return `robot ${spec.robot}, ${spec.observation.names.length} obs, ${spec.action.names.length} actions, dt ${spec.dt}, metrics [${spec.metrics.join(", ")}]`;
 }
 
-function serve(sim: SimPort, data: SimWorkerData): void {
+function serve(sim: ControlPort, data: SimWorkerData): void {
   const ctrl = new Int32Array(data.control, 0, data.numThreads * RECORD_INT32);
   const seeds = new Float64Array(data.control, seedOffsetBytes(data.numThreads), data.numThreads);
   const base = data.worker * RECORD_INT32;
@@ -88,7 +90,7 @@ function serve(sim: SimPort, data: SimWorkerData): void {
 const data = workerData as SimWorkerData | null;
 if (!parentPort || !data) throw new Error("sim-worker.ts is a worker_threads entry; WorkerPort starts it");
 const port = parentPort;
-let sim: SimPort | null = null;
+let sim: ControlPort | null = null;
 try {
   sim = await start(data);
 } catch (e) {

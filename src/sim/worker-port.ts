@@ -45,6 +45,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { allocBuffers, type ControlPort, type PortBuffers, sliceBuffers } from "../port/port.js";
 import type { PortSpec } from "../port/spec.js";
+import { AutoReset, type EpisodicPort } from "../port/wrappers/auto-reset.js";
+import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { SimPort } from "./sim-port.js";
 import type { TaskDefinition } from "./task.js";
 
@@ -113,6 +115,22 @@ export interface SimWorkerData {
   errors: MessagePort;
   /** How long the worker polls for the next command before sleeping (ms). */
   spinMs: number;
+  /** Episode mode (see `WorkerPortOptions.episodes`): the time limit, else null. */
+  maxEpisodeSteps: number | null;
+  /** [numEnvs × obsDim] shared `finalObs` of the batch (episode mode). */
+  finalObs: Float32Array;
+}
+
+/**
+ * The port each thread steps for its slice: the bare `SimPort`, or in episode mode
+ * `AutoReset(TimeLimit(SimPort))` writing its final observations into the slice's rows of the
+ * shared `finalObs`. Both wrappers act per env, so wrapping each slice is the same as wrapping
+ * the batch.
+ */
+export function slicePort(sim: SimPort, maxEpisodeSteps: number | null, finalObs: Float32Array, start: number): ControlPort {
+  if (maxEpisodeSteps === null) return sim;
+  const d = sim.spec.observation.names.length;
+  return new AutoReset(new TimeLimit(sim, maxEpisodeSteps), { finalObs: finalObs.subarray(start * d, (start + sim.numEnvs) * d) });
 }
 
 /** First message a worker posts on `parentPort`. */
@@ -129,6 +147,12 @@ export interface WorkerPortOptions {
   timeoutMs?: number;
   /** Polling budgets; defaults SPIN_STEP_ON_CALLER or SPIN_WORKERS_ONLY by mode. */
   spin?: Partial<SpinBudgets>;
+  /**
+   * Episode mode: each thread applies the time limit and resets its ended envs inside the same
+   * step command (as `AutoReset(TimeLimit(port, maxSteps))` would over the batch, with
+   * `finalObs` shared), saving the reset round trip after most steps.
+   */
+  episodes?: { maxSteps: number };
 }
 
 interface WorkerHandle {
@@ -149,9 +173,11 @@ export function sliceOf(k: number, n: number, numEnvs: number): { start: number;
   return { start: k * base + Math.min(k, extra), count: base + (k < extra ? 1 : 0) };
 }
 
-export class WorkerPort implements ControlPort {
+export class WorkerPort implements EpisodicPort {
   readonly spec: PortSpec;
   readonly numEnvs: number;
+  /** Episode mode only (`options.episodes`): the final observation of the episodes that ended at the last step. */
+  readonly finalObs: Float32Array;
   /** Threads stepping envs (worker threads, plus the caller when it steps a slice). */
   readonly numWorkers: number;
   private readonly ctrl: Int32Array;
@@ -171,13 +197,15 @@ export class WorkerPort implements ControlPort {
     control: SharedArrayBuffer,
     resetMask: Uint8Array,
     /** The caller's own slice (rows [0, local.numEnvs)), or null. */
-    private readonly local: SimPort | null,
+    private readonly local: ControlPort | null,
     private readonly workers: WorkerHandle[],
     private readonly timeoutMs: number,
     private readonly spin: SpinBudgets,
     spec: PortSpec,
+    finalObs: Float32Array,
   ) {
     this.spec = spec;
+    this.finalObs = finalObs;
     this.numEnvs = buffers.reward.length;
     this.numWorkers = workers.length + (local ? 1 : 0);
     this.ctrl = new Int32Array(control, 0, workers.length * RECORD_INT32);
@@ -208,6 +236,11 @@ export class WorkerPort implements ControlPort {
     const numThreads = numWorkers - firstRemote;
     const control = new SharedArrayBuffer(seedOffsetBytes(numThreads) + 8 * numThreads);
     const resetMask = new Uint8Array(new SharedArrayBuffer(numEnvs));
+    const maxEpisodeSteps = options.episodes?.maxSteps ?? null;
+    if (maxEpisodeSteps !== null && (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1)) {
+      throw new Error(`WorkerPort: episodes.maxSteps must be a positive integer, got ${maxEpisodeSteps}`);
+    }
+    const finalObs = new Float32Array(new SharedArrayBuffer(maxEpisodeSteps === null ? 0 : numEnvs * spec.observation.names.length * 4));
     const entry = workerEntry();
     const handles: WorkerHandle[] = [];
     for (let k = 0; k < numThreads; k++) {
@@ -226,6 +259,8 @@ export class WorkerPort implements ControlPort {
         numThreads,
         errors: channel.port2,
         spinMs: spin.workerMs,
+        maxEpisodeSteps,
+        finalObs,
       };
       const thread = new Worker(entry.url, {
         workerData: { ...data, ...entry.extraData },
@@ -237,11 +272,12 @@ export class WorkerPort implements ControlPort {
       channel.port1.unref();
       handles.push({ index: k, thread, errors: channel.port1, start, count, base: k * RECORD_INT32, seq: 0 });
     }
-    let local: SimPort | null = null;
+    let local: ControlPort | null = null;
     try {
       if (stepOnCaller) {
         const { count } = sliceOf(0, numWorkers, numEnvs);
-        local = new SimPort(task, { numEnvs: count, seed, buffers: sliceBuffers(spec, buffers, 0, count), firstEnvIndex: 0 });
+        const sim = new SimPort(task, { numEnvs: count, seed, buffers: sliceBuffers(spec, buffers, 0, count), firstEnvIndex: 0 });
+        local = slicePort(sim, maxEpisodeSteps, finalObs, 0);
       }
       await Promise.all(handles.map((h) => waitReady(h.thread, h.index)));
     } catch (e) {
@@ -254,7 +290,7 @@ export class WorkerPort implements ControlPort {
     }
     // Blocked in Atomics.wait, a worker would otherwise keep the process alive if close() is forgotten.
     for (const h of handles) h.thread.unref();
-    return new WorkerPort(buffers, control, resetMask, local, handles, options.timeoutMs ?? 120_000, spin, spec);
+    return new WorkerPort(buffers, control, resetMask, local, handles, options.timeoutMs ?? 120_000, spin, spec, finalObs);
   }
 
   seed(seed: number): void {

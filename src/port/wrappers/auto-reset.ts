@@ -7,7 +7,18 @@
 import type { ControlPort, PortBuffers } from "../port.js";
 import type { PortSpec } from "../spec.js";
 
-export class AutoReset implements ControlPort {
+/** A port that resets ended episodes itself and keeps their last observation (`AutoReset`'s contract). */
+export interface EpisodicPort extends ControlPort {
+  /** [numEnvs × obsDim] last observation of the episode that ended at the last step (rows of envs that did not end are stale). */
+  readonly finalObs: Float32Array;
+}
+
+export interface AutoResetOptions {
+  /** Storage for `finalObs` (e.g. a row range of a shared batch buffer); default: allocated. */
+  finalObs?: Float32Array;
+}
+
+export class AutoReset implements EpisodicPort {
   readonly spec: PortSpec;
   readonly numEnvs: number;
   readonly buffers: PortBuffers;
@@ -24,12 +35,14 @@ export class AutoReset implements ControlPort {
   /** [numEnvs] envs that ended at the last step (reset together, in one `resetEnvs`). */
   private readonly ended: Uint8Array;
 
-  constructor(private readonly inner: ControlPort) {
+  constructor(private readonly inner: ControlPort, options: AutoResetOptions = {}) {
     this.spec = inner.spec;
     this.numEnvs = inner.numEnvs;
     this.buffers = inner.buffers;
     this.obsDim = inner.spec.observation.names.length;
-    this.finalObs = new Float32Array(inner.numEnvs * this.obsDim);
+    const rows = inner.numEnvs * this.obsDim;
+    if (options.finalObs && options.finalObs.length !== rows) throw new Error(`AutoReset: finalObs must hold ${rows} values, got ${options.finalObs.length}`);
+    this.finalObs = options.finalObs ?? new Float32Array(rows);
     this.savedTerminated = new Uint8Array(inner.numEnvs);
     this.savedTruncated = new Uint8Array(inner.numEnvs);
     this.savedReward = new Float32Array(inner.numEnvs);
