@@ -61,7 +61,8 @@ export function actuatedJoints(spec: PortSpec, desc: RobotDescription, gains: Ac
     }
   }
   const gain = (g: Gain, joint: string): number => (typeof g === "number" ? g : (g[joint] ?? 0));
-  const offset = desc.root.coordinates.length;
+  // qpos0 starts with the root's coordinates (a floating root has 7: x, y, z, qw, qx, qy, qz).
+  const offset = desc.root.floating?.qpos.length ?? desc.root.coordinates.length;
   return spec.actuators.map((a, i): ActuatedJoint => {
     const joint = desc.joints.find((j) => j.name === a.joint);
     if (!joint) throw new DeployError(where, `policy spec.actuators[${i}].joint`, `got "${a.joint}", expected a joint of robot "${desc.name}"`);

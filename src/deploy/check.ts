@@ -2,10 +2,13 @@
  * Configure-time checks: does this frozen policy fit this robot and this loop? Each refusal is
  * one DeployError line naming the policy, the field, both values and what was expected.
  */
+import type { DeployConfig } from "../launch/deploy-config.js";
 import type { FrozenPolicy } from "../policy/frozen.js";
 import { describeValue } from "../policy/manifest.js";
+import type { BoxSpec } from "../port/spec.js";
 import type { RobotDescription } from "../robot/description.js";
 import { DeployError } from "./errors.js";
+import { MessageMappingError, observationNeeds, planObservation } from "./messages.js";
 
 /**
  * Checks the policy against the robot description: robot name, joint names and order against
@@ -44,4 +47,34 @@ export function policyDecimation(policyDt: number, rateHz: number, where: string
     throw new DeployError(where, "deploy.rate_hz", `got ${rateHz} Hz, expected a whole multiple of the policy rate 1/${policyDt} s = ${+(1 / policyDt).toFixed(6)} Hz (e.g. ${ok})`);
   }
   return n;
+}
+
+/**
+ * transport ros2: every observation element must have a message field (src/deploy/messages.ts
+ * `planObservation`), and the launch file must name the topics the observation reads — the IMU
+ * for root angles/rates (a floating base's quaternion and body rates), the odometry for root
+ * positions/velocities (a floating base's height and world velocity). Checked at configure,
+ * before any ROS 2 entity exists. Returns the observation names each topic feeds.
+ */
+export function checkRos2Sources(
+  observation: BoxSpec,
+  desc: RobotDescription,
+  ros2: Pick<DeployConfig["ros2"], "imu_topic" | "odometry_topic">,
+  where: string,
+): { readonly imu: string[]; readonly odometry: string[] } {
+  let needs: { imu: string[]; odometry: string[] };
+  try {
+    needs = observationNeeds(observation.names, planObservation(observation.names, desc));
+  } catch (err) {
+    if (err instanceof MessageMappingError) throw new DeployError(where, "deploy.ros2", err.message);
+    throw err;
+  }
+  const list = (names: readonly string[]): string => (names.length > 4 ? `${names.slice(0, 4).join(", ")}, … (${names.length} elements)` : names.join(", "));
+  if (needs.imu.length > 0 && ros2.imu_topic === null) {
+    throw new DeployError(where, "deploy.ros2.imu_topic", `got null, expected a sensor_msgs/Imu topic such as "/imu": the policy observes ${list(needs.imu)}`);
+  }
+  if (needs.odometry.length > 0 && ros2.odometry_topic === null) {
+    throw new DeployError(where, "deploy.ros2.odometry_topic", `got null, expected a nav_msgs/Odometry topic such as "/odom": the policy observes ${list(needs.odometry)}`);
+  }
+  return needs;
 }

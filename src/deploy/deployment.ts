@@ -18,7 +18,7 @@ import type { RobotDescription } from "../robot/description.js";
 import { loadRobot } from "../robot/load.js";
 import { loadTask } from "../sim/registry.js";
 import { actuatedJoints, type ActuatedJoint } from "./actuation.js";
-import { checkPolicyForRobot, policyDecimation } from "./check.js";
+import { checkPolicyForRobot, checkRos2Sources, policyDecimation } from "./check.js";
 import { DeployController } from "./controller.js";
 import { DeployError } from "./errors.js";
 import { StreamLog, TeeLog, type DeployLog } from "./log.js";
@@ -154,6 +154,8 @@ export class Deployment {
       if (mismatch) throw new DeployError(policyWhere, null, `does not fit sim "${task.name}": ${mismatch}`);
       port = new SimRealtimePort(task, { seed: config.sim_transport.seed, resetOnFall: config.sim_transport.reset_on_fall });
     } else {
+      // Before ROS 2 is touched: every observation element has a message field and its topic is configured.
+      checkRos2Sources(policy.spec.observation, robot, config.ros2, where);
       if (!options.ros2Transport) throw new DeployError(where, "deploy.transport", 'got "ros2", but this build has no ROS 2 transport');
       port = await options.ros2Transport({ config, policy, robot, log, clock, where });
     }

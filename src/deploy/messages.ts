@@ -13,6 +13,25 @@
  *   `<slide root>.position`      → nav_msgs/Odometry pose.position (odom frame) · axis;
  *   `<slide root>.velocity`      → Odometry twist.linear (child frame, REP 105), rotated by the
  *                                  pose orientation to the odom frame, · axis.
+ * A floating base (`root.floating`, MuJoCo's free joint; e.g. the humanoid's root_x … root_qz,
+ * root_x … root_rz) takes its coordinates from the same two messages:
+ *   `root_x|y|z.position`        → Odometry pose.position x|y|z (the odom frame is the policy's
+ *                                  world: z is the height above the floor, as MuJoCo's qpos[2]);
+ *   `root_qw|qx|qy|qz.position`  → Imu orientation, reordered from ROS (x, y, z, w) to MuJoCo
+ *                                  (w, x, y, z), normalized, sign kept as given (see below);
+ *   `root_x|y|z.velocity`        → world linear velocity (qvel[0:3]) = R(q)·Odometry twist.linear,
+ *                                  the twist being in child_frame_id (the body, REP 105) and q the
+ *                                  IMU orientation — the same q the policy observes, so the
+ *                                  velocity and the quaternion share one world frame even when
+ *                                  the odometry's yaw has drifted from the IMU's (the Odometry's
+ *                                  own pose.orientation is not used for a floating base);
+ *   `root_rx|ry|rz.velocity`     → Imu angular_velocity as given: ROS IMUs report body-frame rates,
+ *                                  as MuJoCo's qvel[3:6] is (no rotation).
+ * Quaternion sign: q and −q are the same rotation. MuJoCo integrates the free joint's quaternion
+ * continuously from w ≈ +1 and never flips it, so w < 0 occurs after large turns; we keep the
+ * hemisphere the IMU reports (no w ≥ 0 canonicalization), which keeps a continuous IMU stream
+ * continuous and makes sim-robot's messages map back to the exact observation. The IMU frame
+ * and the odometry's child frame are taken to be the root link's frame.
  * Values are clipped to the observation box, as the simulation's observation is.
  */
 import type { BoxSpec, ActuatorSpec } from "../port/spec.js";
@@ -99,12 +118,35 @@ export type ObservationSource =
   | { readonly kind: "root_angle"; readonly axis: Vec3 }
   | { readonly kind: "root_angular_velocity"; readonly axis: Vec3 }
   | { readonly kind: "root_position"; readonly axis: Vec3; readonly coordinate: string }
-  | { readonly kind: "root_velocity"; readonly axis: Vec3 };
+  | { readonly kind: "root_velocity"; readonly axis: Vec3 }
+  /** Floating base: Odometry pose.position component (0 x, 1 y, 2 z). */
+  | { readonly kind: "base_position"; readonly index: 0 | 1 | 2 }
+  /** Floating base: Imu orientation component in MuJoCo order (0 w, 1 x, 2 y, 3 z). */
+  | { readonly kind: "base_orientation"; readonly index: 0 | 1 | 2 | 3 }
+  /** Floating base: world linear velocity component, R(q_imu)·Odometry twist.linear (0 x, 1 y, 2 z). */
+  | { readonly kind: "base_linear_velocity"; readonly index: 0 | 1 | 2 }
+  /** Floating base: body-frame angular velocity component, Imu angular_velocity (0 x, 1 y, 2 z). */
+  | { readonly kind: "base_angular_velocity"; readonly index: 0 | 1 | 2 };
+
+export type ObservationSourceKind = ObservationSource["kind"];
+
+/** Kinds read from sensor_msgs/Imu and from nav_msgs/Odometry. */
+const IMU_KINDS: ReadonlySet<ObservationSourceKind> = new Set(["root_angle", "root_angular_velocity", "base_orientation", "base_angular_velocity"]);
+const ODOMETRY_KINDS: ReadonlySet<ObservationSourceKind> = new Set(["root_position", "root_velocity", "base_position", "base_linear_velocity"]);
+
+/** Which messages an observation plan reads: the names of the elements taken from the IMU and from odometry. */
+export function observationNeeds(names: readonly string[], sources: readonly ObservationSource[]): { readonly imu: string[]; readonly odometry: string[] } {
+  return {
+    imu: names.filter((_, i) => IMU_KINDS.has(sources[i]!.kind)),
+    odometry: names.filter((_, i) => ODOMETRY_KINDS.has(sources[i]!.kind)),
+  };
+}
 
 /** The source of every observation element (by name), or a MessageMappingError naming the first unmappable one. */
 export function planObservation(names: readonly string[], desc: RobotDescription): ObservationSource[] {
   const joints = new Set(desc.dofJoints);
   const roots = new Map(desc.root.coordinates.map((c) => [c.name, c]));
+  const floating = desc.root.floating;
   return names.map((full): ObservationSource => {
     const dot = full.lastIndexOf(".");
     const coord = full.slice(0, dot);
@@ -114,9 +156,20 @@ export function planObservation(names: readonly string[], desc: RobotDescription
       const root = roots.get(coord);
       if (root?.type === "hinge") return field === "position" ? { kind: "root_angle", axis: root.axis } : { kind: "root_angular_velocity", axis: root.axis };
       if (root?.type === "slide") return field === "position" ? { kind: "root_position", axis: root.axis, coordinate: coord } : { kind: "root_velocity", axis: root.axis };
+      if (floating) {
+        // qpos: x y z qw qx qy qz; qvel: x y z (world) rx ry rz (body).
+        const k = field === "position" ? floating.qpos.indexOf(coord) : floating.qvel.indexOf(coord);
+        if (field === "position" && (k === 0 || k === 1 || k === 2)) return { kind: "base_position", index: k };
+        if (field === "position" && k >= 3 && k <= 6) return { kind: "base_orientation", index: (k - 3) as 0 | 1 | 2 | 3 };
+        if (field === "velocity" && (k === 0 || k === 1 || k === 2)) return { kind: "base_linear_velocity", index: k };
+        if (field === "velocity" && k >= 3 && k <= 5) return { kind: "base_angular_velocity", index: (k - 3) as 0 | 1 | 2 };
+      }
     }
+    const rootNames = floating
+      ? `root coordinates ${floating.qpos.map((n) => `${n}.position`).join(", ")}, ${floating.qvel.map((n) => `${n}.velocity`).join(", ")}`
+      : `a root coordinate (${[...roots.keys()].join(", ")})`;
     throw new MessageMappingError(
-      `observation element "${full}" has no ROS 2 source: expected <joint>.position|velocity for a joint of robot "${desc.name}" (${desc.dofJoints.join(", ")}) or a root coordinate (${[...roots.keys()].join(", ")})`,
+      `observation element "${full}" has no ROS 2 source: expected <joint>.position|velocity for a joint of robot "${desc.name}" (${desc.dofJoints.join(", ")}) or ${rootNames}`,
     );
   });
 }
@@ -195,13 +248,20 @@ export class ObservationAssembler {
   private readonly slot: Int32Array;
   private readonly low: Float64Array;
   private readonly high: Float64Array;
+  /** IMU orientation, unit, ROS order [x, y, z, w], hemisphere as received. */
   private readonly imuQ = new Float64Array([0, 0, 0, 1]);
-  /** Angular velocity in the world frame. */
+  /** Angular velocity in the body frame (as the IMU reports it) and in the world frame. */
+  private readonly bodyOmega = new Float64Array(3);
   private readonly omega = new Float64Array(3);
   private readonly odomP = new Float64Array(3);
   private readonly odomQ = new Float64Array(4);
-  /** Linear velocity in the odom (world) frame. */
+  /** Odometry linear velocity in the child (body) frame, as received. */
+  private readonly odomBodyV = new Float64Array(3);
+  /** Linear velocity in the odom (world) frame, rotated by the odometry's own orientation (planar roots). */
   private readonly odomV = new Float64Array(3);
+  /** Floating base: linear velocity in the world frame of the IMU orientation, refreshed by `assemble`. */
+  private readonly baseV = new Float64Array(3);
+  private readonly needsBaseVelocity: boolean;
 
   constructor(observation: BoxSpec, desc: RobotDescription) {
     this.sources = planObservation(observation.names, desc);
@@ -215,8 +275,10 @@ export class ObservationAssembler {
       if (s.kind === "joint_velocity") needVelocity = true;
     });
     this.jointStates = new JointStateReader(joints, needVelocity);
-    this.needsImu = this.sources.some((s) => s.kind === "root_angle" || s.kind === "root_angular_velocity");
-    this.needsOdometry = this.sources.some((s) => s.kind === "root_position" || s.kind === "root_velocity");
+    const needs = observationNeeds(observation.names, this.sources);
+    this.needsImu = needs.imu.length > 0;
+    this.needsOdometry = needs.odometry.length > 0;
+    this.needsBaseVelocity = this.sources.some((s) => s.kind === "base_linear_velocity");
     this.low = Float64Array.from(observation.low);
     this.high = Float64Array.from(observation.high);
   }
@@ -234,7 +296,11 @@ export class ObservationAssembler {
     this.imuQ[1] = q.y / n;
     this.imuQ[2] = q.z / n;
     this.imuQ[3] = q.w / n;
-    rotate(this.imuQ, msg.angular_velocity, this.omega);
+    const w = msg.angular_velocity;
+    this.bodyOmega[0] = w.x;
+    this.bodyOmega[1] = w.y;
+    this.bodyOmega[2] = w.z;
+    rotate(this.imuQ, w, this.omega);
     this.imuTime = t;
   }
 
@@ -251,7 +317,11 @@ export class ObservationAssembler {
     scratch[1] = q.y / n;
     scratch[2] = q.z / n;
     scratch[3] = q.w / n;
-    rotate(scratch, msg.twist.twist.linear, this.odomV);
+    const v = msg.twist.twist.linear;
+    this.odomBodyV[0] = v.x;
+    this.odomBodyV[1] = v.y;
+    this.odomBodyV[2] = v.z;
+    rotate(scratch, v, this.odomV);
     this.odomTime = t;
   }
 
@@ -264,9 +334,10 @@ export class ObservationAssembler {
   }
 
   /** Writes the observation row into `out`, clipped to the observation box. */
-  assemble(out: Float32Array): void {
+  assemble(out: Float32Array | Float64Array): void {
     const js = this.jointStates;
     const q = this.imuQ;
+    if (this.needsBaseVelocity) rotateArray(q, this.odomBodyV, this.baseV);
     for (let i = 0; i < this.sources.length; i++) {
       const s = this.sources[i]!;
       let v: number;
@@ -289,6 +360,19 @@ export class ObservationAssembler {
         case "root_velocity":
           v = this.odomV[0]! * s.axis[0] + this.odomV[1]! * s.axis[1] + this.odomV[2]! * s.axis[2];
           break;
+        case "base_position":
+          v = this.odomP[s.index]!;
+          break;
+        case "base_orientation":
+          // MuJoCo (w, x, y, z) from ROS [x, y, z, w].
+          v = q[(s.index + 3) & 3]!;
+          break;
+        case "base_linear_velocity":
+          v = this.baseV[s.index]!;
+          break;
+        case "base_angular_velocity":
+          v = this.bodyOmega[s.index]!;
+          break;
       }
       // NaN stays NaN (the safety layer reports it); finite values are clipped as in the sim.
       out[i] = v > this.high[i]! ? this.high[i]! : v < this.low[i]! ? this.low[i]! : v;
@@ -307,14 +391,23 @@ export function twistAngle(q: ArrayLike<number>, axis: Vec3): number {
 
 /** out = R(q)·v for unit quaternion q = [x, y, z, w]. */
 function rotate(q: ArrayLike<number>, v: Readonly<Vector3Msg>, out: Float64Array): void {
+  rotateXyz(q, v.x, v.y, v.z, out);
+}
+
+/** out = R(q)·v for unit quaternion q = [x, y, z, w] and v = [x, y, z] (out may not alias v). */
+function rotateArray(q: ArrayLike<number>, v: ArrayLike<number>, out: Float64Array): void {
+  rotateXyz(q, v[0]!, v[1]!, v[2]!, out);
+}
+
+function rotateXyz(q: ArrayLike<number>, vx: number, vy: number, vz: number, out: Float64Array): void {
   const x = q[0]!, y = q[1]!, z = q[2]!, w = q[3]!;
   // t = 2 q×v; v' = v + w t + q×t
-  const tx = 2 * (y * v.z - z * v.y);
-  const ty = 2 * (z * v.x - x * v.z);
-  const tz = 2 * (x * v.y - y * v.x);
-  out[0] = v.x + w * tx + (y * tz - z * ty);
-  out[1] = v.y + w * ty + (z * tx - x * tz);
-  out[2] = v.z + w * tz + (x * ty - y * tx);
+  const tx = 2 * (y * vz - z * vy);
+  const ty = 2 * (z * vx - x * vz);
+  const tz = 2 * (x * vy - y * vx);
+  out[0] = vx + w * tx + (y * tz - z * ty);
+  out[1] = vy + w * ty + (z * tx - x * tz);
+  out[2] = vz + w * tz + (x * ty - y * tx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,6 +488,11 @@ export class CommandMap {
  * Fills JointState/Imu/Odometry messages from a simulated observation row (the inverse
  * mapping, for sim-robot). Arrays are preallocated and reused: a message is serialized when
  * published, so one buffer per field is enough.
+ *
+ * Floating base: the Imu carries the observed quaternion (MuJoCo w, x, y, z → ROS x, y, z, w,
+ * normalized, sign kept) and the body-frame rates as observed; the Odometry carries the observed
+ * (else `rootPositions`) x, y, z, the same orientation, twist.linear = R(q)ᵀ·(world velocity) in
+ * the child (body) frame and twist.angular = the body rates.
  */
 export class SensorMessageWriter {
   private readonly sources: readonly ObservationSource[];
@@ -403,10 +501,15 @@ export class SensorMessageWriter {
   private readonly jointIndex: Int32Array;
   private readonly hingeAxis: Vec3;
   private readonly slides = new Map<string, Vec3>();
+  /** Floating base: qpos names of x, y, z (for `rootPositions`); null for a planar root. */
+  private readonly floatingPosition: readonly string[] | null;
   private readonly position: Float64Array;
   private readonly velocity: Float64Array;
   private readonly effort: Float64Array;
   private readonly body = new Float64Array(3);
+  /** Floating base scratch: quaternion [x, y, z, w], world velocity. */
+  private readonly baseQ = new Float64Array(4);
+  private readonly baseV = new Float64Array(3);
 
   constructor(observation: BoxSpec, desc: RobotDescription) {
     this.sources = planObservation(observation.names, desc);
@@ -416,6 +519,7 @@ export class SensorMessageWriter {
     if (hinges.length > 1) throw new MessageMappingError(`robot "${desc.name}": ${hinges.length} hinge root coordinates, one IMU orientation can carry one`);
     this.hingeAxis = hinges[0]?.axis ?? [0, 0, 1];
     for (const c of desc.root.coordinates) if (c.type === "slide") this.slides.set(c.name, c.axis);
+    this.floatingPosition = desc.root.floating ? desc.root.floating.qpos.slice(0, 3) : null;
     this.position = new Float64Array(this.joints.length);
     this.velocity = new Float64Array(this.joints.length);
     this.effort = new Float64Array(this.joints.length);
@@ -435,9 +539,15 @@ export class SensorMessageWriter {
     out.effort = this.effort;
   }
 
-  /** Orientation (rotation about the hinge root axis) and body angular velocity. */
+  /** Orientation (rotation about the hinge root axis, or the floating base's quaternion) and body angular velocity. */
   imu(obs: ArrayLike<number>, stamp: TimeMsg, out: ImuMsg): void {
     out.header.stamp = stamp;
+    if (this.floatingPosition) {
+      const q = this.baseOrientation(obs);
+      out.orientation = { x: q[0]!, y: q[1]!, z: q[2]!, w: q[3]! };
+      out.angular_velocity = this.baseRates(obs);
+      return;
+    }
     const a = this.hingeAxis;
     const angle = this.value(obs, "root_angle");
     const rate = this.value(obs, "root_angular_velocity");
@@ -446,9 +556,16 @@ export class SensorMessageWriter {
     out.angular_velocity = { x: a[0] * rate, y: a[1] * rate, z: a[2] * rate };
   }
 
-  /** Pose (slide coordinates; unobserved ones from `rootPositions` by name, else 0) and body-frame twist. */
+  /**
+   * Pose (slide coordinates, or a floating base's x, y, z; unobserved ones from `rootPositions`
+   * by coordinate name, else 0) and body-frame twist.
+   */
   odometry(obs: ArrayLike<number>, rootPositions: Readonly<Record<string, number>>, stamp: TimeMsg, out: OdometryMsg): void {
     out.header.stamp = stamp;
+    if (this.floatingPosition) {
+      this.floatingOdometry(obs, rootPositions, this.floatingPosition, out);
+      return;
+    }
     let px = 0, py = 0, pz = 0, vx = 0, vy = 0, vz = 0;
     const observed = new Set<string>();
     for (let i = 0; i < this.sources.length; i++) {
@@ -483,6 +600,50 @@ export class SensorMessageWriter {
   private value(obs: ArrayLike<number>, kind: "root_angle" | "root_angular_velocity"): number {
     for (let i = 0; i < this.sources.length; i++) if (this.sources[i]!.kind === kind) return obs[i]!;
     return 0;
+  }
+
+  private floatingOdometry(obs: ArrayLike<number>, rootPositions: Readonly<Record<string, number>>, names: readonly string[], out: OdometryMsg): void {
+    const p = [0, 1, 2].map((k) => rootPositions[names[k]!] ?? 0);
+    const v = this.baseV.fill(0);
+    for (let i = 0; i < this.sources.length; i++) {
+      const s = this.sources[i]!;
+      if (s.kind === "base_position") p[s.index] = obs[i]!;
+      else if (s.kind === "base_linear_velocity") v[s.index] = obs[i]!;
+    }
+    const q = this.baseOrientation(obs);
+    // World → body: rotate by the conjugate.
+    rotateArray([-q[0]!, -q[1]!, -q[2]!, q[3]!], v, this.body);
+    out.pose.pose.position = { x: p[0]!, y: p[1]!, z: p[2]! };
+    out.pose.pose.orientation = { x: q[0]!, y: q[1]!, z: q[2]!, w: q[3]! };
+    out.twist.twist.linear = { x: this.body[0]!, y: this.body[1]!, z: this.body[2]! };
+    out.twist.twist.angular = this.baseRates(obs);
+  }
+
+  /** The observed base quaternion as a unit [x, y, z, w] (sign kept); identity where unobserved; NaN stays NaN. */
+  private baseOrientation(obs: ArrayLike<number>): Float64Array {
+    const q = this.baseQ;
+    q[0] = 0;
+    q[1] = 0;
+    q[2] = 0;
+    q[3] = 1;
+    for (let i = 0; i < this.sources.length; i++) {
+      const s = this.sources[i]!;
+      if (s.kind === "base_orientation") q[(s.index + 3) & 3] = obs[i]!;
+    }
+    // A broken sim state is published as it is (the deploy side refuses it and its watchdog trips).
+    const n = Math.hypot(q[0]!, q[1]!, q[2]!, q[3]!);
+    if (n > 0) for (let k = 0; k < 4; k++) q[k] = q[k]! / n;
+    return q;
+  }
+
+  /** The observed body-frame angular velocity (0 where unobserved). */
+  private baseRates(obs: ArrayLike<number>): Vector3Msg {
+    const w = [0, 0, 0];
+    for (let i = 0; i < this.sources.length; i++) {
+      const s = this.sources[i]!;
+      if (s.kind === "base_angular_velocity") w[s.index] = obs[i]!;
+    }
+    return { x: w[0]!, y: w[1]!, z: w[2]! };
   }
 }
 

@@ -105,9 +105,16 @@ export const Ros2ConfigSchema = section("ROS 2 settings", {
    */
   controller_joints: z.array(name("a joint name"), { error: "a list of joint names" }).nullable().default(null),
   joint_states_topic: topic().default("/joint_states"),
-  /** sensor_msgs/Imu: orientation and angular velocity of the root link (hinge root coordinates). */
+  /**
+   * sensor_msgs/Imu of the root link: a hinge root's angle and rate; a floating root's
+   * orientation quaternion and body-frame angular velocity.
+   */
   imu_topic: topic().nullable().default("/imu"),
-  /** nav_msgs/Odometry of the root link (slide root coordinates); null when the observation needs none. */
+  /**
+   * nav_msgs/Odometry of the root link: slide root coordinates, or a floating root's height and
+   * (body-frame twist rotated by the IMU orientation) world-frame velocity; null when the
+   * observation needs none.
+   */
   odometry_topic: topic().nullable().default(null),
   /** std_msgs/Bool: true trips the safety layer (e-stop). */
   estop_topic: topic().default("/estop"),

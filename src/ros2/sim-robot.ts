@@ -4,6 +4,8 @@
  * forward_command_controller has — so `locomote deploy … transport:=ros2` can be tried against
  * the sim over real DDS. Publishes /joint_states, /imu, /odom (reliable); obeys
  * /<controller>/commands (held until the next one, as forward_command_controller does).
+ * A floating base (the humanoid) gets the torso quaternion and body rates on /imu, and on /odom
+ * its x, y (from the sim state), height, the same orientation and the body-frame twist.
  */
 import { RateLimiter } from "../deploy/rate-limiter.js";
 import type { DeployLog } from "../deploy/log.js";
@@ -59,6 +61,10 @@ export async function runSimRobotNode(o: SimRobotOptions): Promise<number> {
   const odomMsg = emptyOdometry("odom", robot.root.link);
   const rootPositions: Record<string, number> = {};
   const xName = robot.root.coordinates.find((c) => c.type === "slide")?.name;
+  // A floating base's x, y are not observed (Gymnasium excludes them): odometry takes them from the sim state.
+  const floatingXy = robot.root.floating ? robot.root.floating.qpos.slice(0, 2).map((n) => [n, task.state.qposNames.indexOf(n)] as const) : [];
+  const qpos = new Float64Array(task.state.nq);
+  const qvel = new Float64Array(task.state.nv);
   const rateHz = o.rateHz ?? 1 / spec.dt;
   const limiter = new RateLimiter(rateHz, systemClock);
   let stop = false;
@@ -74,6 +80,10 @@ export async function runSimRobotNode(o: SimRobotOptions): Promise<number> {
     const stamp = stampFromMs(Date.now());
     const x = port.buffers.metrics["x_position"]?.[0];
     if (xName !== undefined && x !== undefined) rootPositions[xName] = x;
+    if (floatingXy.length > 0) {
+      port.readState(qpos, qvel);
+      for (const [name, k] of floatingXy) if (k >= 0) rootPositions[name] = qpos[k]!;
+    }
     writer.jointState(obs, stamp, jsMsg);
     writer.imu(obs, stamp, imuMsg);
     writer.odometry(obs, rootPositions, stamp, odomMsg);

@@ -12,6 +12,7 @@
  * activate arms (start-up sequence); deactivate/shutdown send the safe command before stopping.
  */
 import type { TransportContext } from "../deploy/deployment.js";
+import { checkRos2Sources } from "../deploy/check.js";
 import { DeployError } from "../deploy/errors.js";
 import { CommandMap, MessageMappingError, ObservationAssembler, type Float64MultiArrayMsg } from "../deploy/messages.js";
 import type { RobotPort } from "../deploy/robot-port.js";
@@ -52,6 +53,7 @@ export class Ros2Port implements RobotPort {
     const { policy, robot, config, where } = ctx;
     this.spec = policy.spec;
     this.buffers = allocBuffers(policy.spec, 1);
+    checkRos2Sources(policy.spec.observation, robot, config.ros2, where);
     try {
       this.assembler = new ObservationAssembler(policy.spec.observation, robot);
       const fromUrdf = robot.ros2Control?.joints.map((j) => j.name).filter((j) => policy.joints.includes(j)) ?? [...policy.joints];
@@ -59,10 +61,6 @@ export class Ros2Port implements RobotPort {
     } catch (err) {
       if (err instanceof MessageMappingError) throw new DeployError(where, "deploy.ros2", err.message);
       throw err;
-    }
-    if (this.assembler.needsImu && config.ros2.imu_topic === null) throw new DeployError(where, "deploy.ros2.imu_topic", "got null, expected a topic: the observation has root angles/rates (sensor_msgs/Imu)");
-    if (this.assembler.needsOdometry && config.ros2.odometry_topic === null) {
-      throw new DeployError(where, "deploy.ros2.odometry_topic", "got null, expected a topic: the observation has root positions/velocities (nav_msgs/Odometry)");
     }
     this.commandData = new Float64Array(this.commands.length);
     this.commandMsg = CommandMap.message(this.commandData);
