@@ -18,7 +18,7 @@ beforeAll(async () => {
   await initBackend({ quiet: true });
 });
 
-const HP: TrpoHyper = { maxKl: 0.01, damping: 0.1, cgIters: 10, lineSearchSteps: 10, vfLearningRate: 1e-3, vfEpochs: 2, vfNumMinibatches: 4 };
+const HP: TrpoHyper = { maxKl: 0.01, damping: 0.1, cgIters: 10, lineSearchSteps: 10, lineSearchShrink: 0.5, vfLearningRate: 1e-3, vfEpochs: 2, vfNumMinibatches: 4 };
 
 function makeModel(seed: number): ActorCritic {
   return new ActorCritic({ obsDim: 4, actDim: 2, hidden: [16, 16], valueHidden: [16, 16], activation: "tanh", logStdInit: -0.5 }, new Rng(seed));
@@ -54,6 +54,14 @@ function makeBatch(model: ActorCritic, n: number, seed: number): RolloutBatch {
 }
 
 describe("backtrackingLineSearch (synthetic objective)", () => {
+  it("shrinks the step by the given factor between candidates", () => {
+    const seen: number[] = [];
+    const r = backtrackingLineSearch((t) => (seen.push(t[0]!), { surrogate: t[0]! < 0.6 ? 1 : -1, kl: 0 }), [0], [1], { maxKl: 0.01, maxSteps: 10, baseline: 0, shrink: 0.8 });
+    expect(seen.map((v) => +v.toFixed(6))).toEqual([1, 0.8, 0.64, 0.512]);
+    expect(r.steps).toBe(4);
+    expect(r.fraction).toBeCloseTo(0.512, 12);
+  });
+
   // θ is 1-D: candidate fraction f gives θ = f; KL = 0.04·f² (quadratic), surrogate = f.
   const quadratic = (theta: Float32Array) => ({ surrogate: theta[0]!, kl: 0.04 * theta[0]! ** 2 });
 

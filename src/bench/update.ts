@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const probe = fresh();
   const batch = makeBatch(probe.model, rng);
   const minibatch = { nEpochs: 10, numMinibatches: 8, clipRangeVf: null, entCoef: 0, vfCoef: 0.5, maxGradNorm: 0.5, targetKl: null };
-  const trpoHp: TrpoHyper = { maxKl: 0.01, damping: 0.1, cgIters: 10, lineSearchSteps: 10, vfLearningRate: 1e-3, vfEpochs: 5, vfNumMinibatches: 32 };
+  const trpoHp: TrpoHyper = { maxKl: 0.01, damping: 0.1, cgIters: 10, lineSearchSteps: 10, lineSearchShrink: 0.5, vfLearningRate: 1e-3, vfEpochs: 5, vfNumMinibatches: 32 };
   console.log(`backend ${backend}, batch ${N}, ${obsDim}→${hidden.join("→")}→${actDim}, median of ${REPS}`);
 
   // Each update starts from the same model (a fresh copy): the timings compare like with like.

@@ -61,9 +61,23 @@ export function buildProgram(): Command {
     .option("--seed <s>", "seed of the evaluation envs", parseNonNegativeInt, 0)
     .option("--num-envs <n>", "envs stepped side by side", parsePositiveInt)
     .option("--json", "print one JSON object (mean_return, std_return, mean_length, episodes, ...)")
-    .action(async (dir: string, opts: { episodes: number; seed: number; numEnvs?: number; json?: boolean }) => {
+    .option("--record <dir>", "write every episode to <dir>/episode-NNNN.mcap (ROS 2 MCAP; NNNN = index in the returns)")
+    .action(async (dir: string, opts: { episodes: number; seed: number; numEnvs?: number; json?: boolean; record?: string }) => {
       const { runEval } = await import("./eval.js");
-      await runEval(dir, opts);
+      process.exitCode = await runEval(dir, opts);
+    });
+
+  program
+    .command("replay")
+    .description("Summarize an episode log (.mcap), or re-simulate it (--resim)")
+    .argument("<file>", "episode log (.mcap) written by training (run_dir/episodes/) or eval --record")
+    .option("--summary", "episode length, return, reward terms, topics and rates, metadata (the default)")
+    .option("--resim", "re-run the recorded actions in the simulation from the recorded initial state; report the divergence per joint")
+    .option("--json", "print one JSON object")
+    .action(async (file: string, opts: { summary?: boolean; resim?: boolean; json?: boolean }) => {
+      if (opts.summary && opts.resim) throw new UsageError("replay: --summary and --resim are exclusive (pick one)");
+      const { runReplay } = await import("./replay.js");
+      process.exitCode = await runReplay(file, opts);
     });
 
   program
@@ -145,6 +159,7 @@ const USER_ERRORS = new Set([
   "SpecMismatchError",
   "DeployError",
   "Ros2UnavailableError",
+  "EpisodeLogError",
 ]);
 
 export async function main(argv: string[]): Promise<number> {

@@ -157,8 +157,10 @@ export const TrpoConfigSchema = section("TRPO hyperparameters", {
   damping: num({ gte: 0 }).default(0.1),
   /** Conjugate gradient iterations (one Fisher-vector product each). */
   cg_iters: int({ gt: 0, lte: 1000 }).default(10),
-  /** Line search candidates (full step, then halving) before the step is rejected. */
+  /** Line search candidates (full step, then shrinking) before the step is rejected. */
   line_search_steps: int({ gt: 0, lte: 100 }).default(10),
+  /** Factor between successive line search candidates: 0.5 halves (Schulman et al.), sb3-contrib uses 0.8. */
+  line_search_shrink: num({ gt: 0, lt: 1 }).default(0.5),
   /** Adam learning rate of the value function, fitted separately from the policy. */
   vf_lr: num({ gt: 0 }).default(1e-3),
   /** Passes over each batch fitting the value function. */

@@ -22,7 +22,12 @@ export interface ChannelSpec {
 export interface TopicSink {
   /** Registers a channel; the returned id is passed to `publish`. */
   addChannel(spec: ChannelSpec): number;
-  /** One CDR-encoded message of the channel's type; `timeNs` is its log time (ns). */
+  /**
+   * One CDR-encoded message of the channel's type; `timeNs` is its log time (ns). A sink may
+   * keep `data` (producers never reuse the bytes of a published message) but must not modify
+   * it: the same bytes go to every sink of a FanOutSink, and a latched message (e.g.
+   * /robot_description) may be the same bytes in every episode.
+   */
   publish(channel: number, timeNs: bigint, data: Uint8Array): void;
   /**
    * A named record of string key/values about the session (an MCAP Metadata record in a file;

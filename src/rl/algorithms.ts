@@ -66,6 +66,7 @@ export function createUpdater(config: TrainConfig, model: ActorCritic, optimizer
         damping: t.damping,
         cgIters: t.cg_iters,
         lineSearchSteps: t.line_search_steps,
+        lineSearchShrink: t.line_search_shrink,
         vfLearningRate: t.vf_lr,
         vfEpochs: t.vf_epochs,
         vfNumMinibatches: t.vf_num_minibatches,

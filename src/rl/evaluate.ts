@@ -8,7 +8,7 @@
  * timing. Each env draws its reset noise from its own stream, so the set of episodes is fixed
  * by (seed, numEnvs).
  */
-import type { ControlPort } from "../port/port.js";
+import type { ControlPort, PortBuffers } from "../port/port.js";
 import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { readPolicyArtifact } from "../policy/artifact.js";
 import { FrozenPolicy } from "../policy/frozen.js";
@@ -16,6 +16,8 @@ import { specMismatch } from "../policy/manifest.js";
 import { SimPort } from "../sim/sim-port.js";
 import { loadTask } from "../sim/registry.js";
 import type { TaskDefinition } from "../sim/task.js";
+import { EpisodeRecorder, type EpisodeSource } from "../log/episode-recorder.js";
+import { EvalEpisodeRecorder, policySessionMeta, type EvalRecordOptions } from "../log/eval-recorder.js";
 
 /** Writes `[batch × actDim]` actions into `out` for `[batch × obsDim]` observations. */
 export type ActFn = (obs: Float32Array, batch: number, out: Float32Array) => void;
@@ -25,6 +27,34 @@ export interface EvaluateOptions {
   episodes: number;
   /** Episode cut-off (a TimeLimit is applied on top of the port; an existing shorter one still wins). */
   maxSteps: number;
+  /** Sees every counted episode (episode logs); read-only, so results are the same with or without. */
+  observer?: EvaluationObserver;
+  /**
+   * Stops the evaluation between two steps (`EvaluationInterruptedError`). With a signal the loop
+   * yields to the event loop every ~20 ms so that a SIGINT handler can run and abort it.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Hooks into `evaluatePolicy` for the episodes it counts (an env's episodes past its quota are
+ * not reported). Called with the port's buffers holding the values described.
+ */
+export interface EvaluationObserver {
+  /**
+   * Env `env` starts its `episode`-th counted episode (result index `index`): it was just reset
+   * and its observation row holds the initial observation.
+   */
+  episodeStart(env: number, episode: number, index: number, buffers: PortBuffers): void;
+  /** Env `env` took a step: its action row holds the action applied, the other rows the results. */
+  step(env: number, buffers: PortBuffers): void;
+  /** Env `env`'s counted episode ended (called after its last `step`, before any reset). */
+  episodeEnd(env: number, result: { return: number; length: number; terminated: boolean; truncated: boolean }): void;
+}
+
+/** An evaluation stopped through `EvaluateOptions.signal`. */
+export class EvaluationInterruptedError extends Error {
+  override readonly name = "EvaluationInterruptedError";
 }
 
 export interface EvaluationResult {
@@ -43,7 +73,7 @@ export interface EvaluationResult {
  * actions from `act`. Resets the port first; does not seed or close it.
  */
 export async function evaluatePolicy(port: ControlPort, act: ActFn, options: EvaluateOptions): Promise<EvaluationResult> {
-  const { episodes, maxSteps } = options;
+  const { episodes, maxSteps, observer, signal } = options;
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`evaluatePolicy: episodes must be a positive integer, got ${episodes}`);
   const env = new TimeLimit(port, maxSteps);
   const n = env.numEnvs;
@@ -62,9 +92,21 @@ export async function evaluatePolicy(port: ControlPort, act: ActFn, options: Eva
   let remaining = episodes;
   const ended = new Uint8Array(n);
 
-  const { obs, action, reward, terminated, truncated } = env.buffers;
+  const buffers = env.buffers;
+  const { obs, action, reward, terminated, truncated } = buffers;
   env.resetAll();
+  if (observer) for (let i = 0; i < n; i++) if (quota[i]! > 0) observer.episodeStart(i, 0, first[i]!, buffers);
+  let lastYield = performance.now();
   while (remaining > 0) {
+    if (signal) {
+      if (signal.aborted) throw new EvaluationInterruptedError(`evaluation interrupted with ${episodes - remaining} of ${episodes} episodes done`);
+      const now = performance.now();
+      if (now - lastYield > 20) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = performance.now();
+        if (signal.aborted) throw new EvaluationInterruptedError(`evaluation interrupted with ${episodes - remaining} of ${episodes} episodes done`);
+      }
+    }
     act(obs, n, action);
     env.step();
     ended.fill(0);
@@ -72,10 +114,13 @@ export async function evaluatePolicy(port: ControlPort, act: ActFn, options: Eva
       // Envs past their quota keep stepping with the batch; their episodes are not counted.
       ret[i] = ret[i]! + reward[i]!;
       len[i]! += 1;
+      const counted = done[i]! < quota[i]!;
+      if (observer && counted) observer.step(i, buffers);
       if (terminated[i] === 0 && truncated[i] === 0) continue;
-      if (done[i]! < quota[i]!) {
+      if (counted) {
         returns[first[i]! + done[i]!] = ret[i]!;
         lengths[first[i]! + done[i]!] = len[i]!;
+        observer?.episodeEnd(i, { return: ret[i]!, length: len[i]!, terminated: terminated[i] !== 0, truncated: truncated[i] !== 0 });
         done[i]! += 1;
         remaining--;
       }
@@ -83,7 +128,12 @@ export async function evaluatePolicy(port: ControlPort, act: ActFn, options: Eva
       len[i] = 0;
       ended[i] = 1;
     }
-    if (remaining > 0 && ended.includes(1)) env.resetEnvs(ended);
+    if (remaining > 0 && ended.includes(1)) {
+      env.resetEnvs(ended);
+      if (observer) {
+        for (let i = 0; i < n; i++) if (ended[i] === 1 && done[i]! < quota[i]!) observer.episodeStart(i, done[i]!, first[i]! + done[i]!, buffers);
+      }
+    }
   }
 
   let sum = 0;
@@ -108,6 +158,23 @@ export interface EvaluateArtifactOptions {
   maxSteps?: number;
   /** Task to evaluate on instead of `loadTask(manifest.sim)` (a variant sim, or a test task); its spec must still match. */
   task?: TaskDefinition;
+  /** Write every episode to an MCAP file (src/log/eval-recorder.ts); the results are unchanged. */
+  record?: EvaluateRecordOptions;
+  /** Stops the evaluation (EvaluationInterruptedError); episode files still open are finalized first. */
+  signal?: AbortSignal;
+}
+
+export interface EvaluateRecordOptions extends EvalRecordOptions {
+  /** Metadata "source" (default "eval"). */
+  readonly source?: EpisodeSource;
+  /** Extra session metadata (e.g. launch_file, run_dir, update). */
+  readonly session?: Readonly<Record<string, string>>;
+}
+
+/** An evaluation result, with the episode files when recording. */
+export interface ArtifactEvaluationResult extends EvaluationResult {
+  /** The episode files in result order (only when `record` was given). */
+  episode_logs?: string[];
 }
 
 /** A policy whose observation/action spec differs from its sim's (a user error, reported in one line). */
@@ -116,7 +183,7 @@ export class SpecMismatchError extends Error {
 }
 
 /** Loads the policy in `policyDir`, checks it against its sim's spec, and evaluates it there. */
-export async function evaluateArtifact(policyDir: string, options: EvaluateArtifactOptions): Promise<EvaluationResult> {
+export async function evaluateArtifact(policyDir: string, options: EvaluateArtifactOptions): Promise<ArtifactEvaluationResult> {
   const { manifest, layers } = await readPolicyArtifact(policyDir);
   const policy = new FrozenPolicy(manifest, layers);
   const task = options.task ?? (await loadTask(manifest.sim));
@@ -125,12 +192,30 @@ export async function evaluateArtifact(policyDir: string, options: EvaluateArtif
     throw new SpecMismatchError(`policy ${policyDir} does not fit sim "${task.name}": spec ${mismatch}`);
   }
   const port = new SimPort(task, { numEnvs: options.numEnvs ?? 1, seed: options.seed });
+  let recorder: EvalEpisodeRecorder | null = null;
   try {
-    return await evaluatePolicy(port, (o, b, out) => policy.act(o, b, out), {
+    const rec = options.record;
+    if (rec) {
+      const episodes = await EpisodeRecorder.create(task, {
+        sim: manifest.sim,
+        source: rec.source ?? "eval",
+        seed: options.seed,
+        session: { ...policySessionMeta(policyDir, manifest), ...(rec.session ?? {}) },
+      });
+      recorder = new EvalEpisodeRecorder(port, episodes, rec);
+    }
+    const result = await evaluatePolicy(port, (o, b, out) => policy.act(o, b, out), {
       episodes: options.episodes,
       maxSteps: options.maxSteps ?? task.maxEpisodeSteps,
+      ...(recorder ? { observer: recorder } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
+    if (!recorder) return result;
+    recorder.close();
+    const files = [...recorder.files].sort((a, b) => a.index - b.index);
+    return { ...result, episode_logs: files.map((f) => f.file) };
   } finally {
+    recorder?.close();
     port.close();
   }
 }

@@ -10,7 +10,7 @@ import type { FinalEval } from "../run/summary.js";
 import type { TaskDefinition } from "../sim/task.js";
 import { findPackageRoot } from "../util/package-root.js";
 import type { ActorCritic } from "./actor-critic.js";
-import { evaluateArtifact } from "./evaluate.js";
+import { evaluateArtifact, type EvaluateRecordOptions } from "./evaluate.js";
 import type { ObservationNormalizer } from "./running-stats.js";
 
 export interface ExportInput {
@@ -58,8 +58,19 @@ export async function exportPolicy(dir: string, input: ExportInput): Promise<voi
   });
 }
 
-export async function evaluateTrained(policyDir: string, task: TaskDefinition, opts: { episodes: number; seed: number; numEnvs: number }): Promise<FinalEval> {
-  const r = await evaluateArtifact(policyDir, { episodes: opts.episodes, seed: opts.seed, numEnvs: opts.numEnvs, task });
+export async function evaluateTrained(
+  policyDir: string,
+  task: TaskDefinition,
+  opts: { episodes: number; seed: number; numEnvs: number; record?: EvaluateRecordOptions; signal?: AbortSignal },
+): Promise<FinalEval> {
+  const r = await evaluateArtifact(policyDir, {
+    episodes: opts.episodes,
+    seed: opts.seed,
+    numEnvs: opts.numEnvs,
+    task,
+    ...(opts.record ? { record: opts.record } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   return { mean_return: r.mean_return, std_return: r.std_return, mean_length: r.mean_length, episodes: r.episodes };
 }
 

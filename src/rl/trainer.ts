@@ -10,6 +10,7 @@
  * algorithms.ts).
  */
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TrainConfig } from "../launch/train-config.js";
 import { initBackend, type BackendName } from "../nn/backend.js";
@@ -26,6 +27,8 @@ import { Rng } from "../util/rng.js";
 import { ActorCritic } from "./actor-critic.js";
 import { createUpdater, type UpdateStats } from "./algorithms.js";
 import { type CheckpointData, readLatestCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { closeOpenLogs } from "../log/open-logs.js";
+import { EvaluationInterruptedError } from "./evaluate.js";
 import { evaluateTrained, exportPolicy } from "./export.js";
 import { type EpisodeRecord, RolloutCollector } from "./rollout.js";
 import { ObservationNormalizer, RewardScaler } from "./running-stats.js";
@@ -48,6 +51,8 @@ export interface TrainOptions {
   plot?: boolean;
   /** Stop after this many updates (tests of resume). */
   maxUpdates?: number;
+  /** Record the evaluation episodes into run_dir/episodes/ (default true; benchmarks turn it off). */
+  recordEpisodes?: boolean;
 }
 
 export interface TrainResult {
@@ -62,6 +67,9 @@ export interface TrainResult {
   backend: BackendName;
 }
 
+/** Folder of the run's evaluation episode logs (one .mcap per episode). */
+export const EPISODES_DIR = "episodes";
+
 /** Random streams of a run, each derived from the seed so they never interfere. */
 const STREAMS = { init: 1_000_001, actions: 1_000_002, minibatches: 1_000_003 } as const;
 
@@ -73,6 +81,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     overwrite: options.overwrite ?? false,
     name: `${config.robot} ${config.algo} seed ${config.seed}`,
   });
+  // Starting over: the previous run's episode logs go with its other files.
+  if (options.overwrite && !options.resume) rmSync(join(run.dir, EPISODES_DIR), { recursive: true, force: true });
   const backend = await initBackend();
   const task = options.task ?? (await loadTask(config.sim));
   const checkpointRoot = run.checkpointsDir;
@@ -214,7 +224,47 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   model.dispose();
   let finalEval: FinalEval | null = null;
   if (!interrupted) {
-    finalEval = await evaluateTrained(policyDir, task, { episodes: config.eval.episodes, seed: config.seed + 10_000, numEnvs: Math.min(config.eval.episodes, numEnvs) });
+    // Every evaluation episode is recorded into run_dir/episodes/ (ROS 2 MCAP, src/log/).
+    // Ctrl-C during the evaluation stops it after the current step with its episode files
+    // finalized; the run then counts as interrupted (--resume re-runs the evaluation).
+    const abort = new AbortController();
+    let signals = 0;
+    const onEvalSignal = (): void => {
+      signals++;
+      if (signals === 1) {
+        process.stderr.write("locomote: interrupt: stopping the final evaluation and finalizing its episode logs (Ctrl-C again: at once)\n");
+        abort.abort();
+        return;
+      }
+      closeOpenLogs();
+      process.exit(130);
+    };
+    process.on("SIGINT", onEvalSignal);
+    process.on("SIGTERM", onEvalSignal);
+    try {
+      finalEval = await evaluateTrained(policyDir, task, {
+        episodes: config.eval.episodes,
+        seed: config.seed + 10_000,
+        numEnvs: Math.min(config.eval.episodes, numEnvs),
+        signal: abort.signal,
+        ...(options.recordEpisodes === false
+          ? {}
+          : {
+              record: {
+                dir: join(run.dir, EPISODES_DIR),
+                prefix: `update-${String(update).padStart(6, "0")}_final_`,
+                source: "train_eval" as const,
+                session: { launch_file: options.launchFile, run_dir: run.dir, update: String(update), env_steps: String(envSteps), train_seed: String(config.seed) },
+              },
+            }),
+      });
+    } catch (err) {
+      if (!(err instanceof EvaluationInterruptedError)) throw err;
+      interrupted = true;
+    } finally {
+      process.off("SIGINT", onEvalSignal);
+      process.off("SIGTERM", onEvalSignal);
+    }
   }
   if (options.plot !== false) await run.writeLearningCurve(metrics.rows());
   const sessionSteps = envSteps - (resumeFrom?.state.env_steps ?? 0);

@@ -38,6 +38,8 @@ export interface TrpoHyper {
   cgIters: number;
   /** Candidates tried (full step, then halves) before the step is rejected. */
   lineSearchSteps: number;
+  /** Step fraction factor between line-search candidates (0 < shrink < 1). */
+  lineSearchShrink: number;
   vfLearningRate: number;
   vfEpochs: number;
   vfNumMinibatches: number;
@@ -88,7 +90,8 @@ export interface LineSearchResult {
 }
 
 /**
- * Tries θ_old + 2⁻ʲ·fullStep for j = 0 … maxSteps−1 and accepts the first whose surrogate beats
+ * Tries θ_old + shrinkʲ·fullStep for j = 0 … maxSteps−1 (shrink 0.5 unless given: halving, as
+ * Schulman's TRPO; sb3-contrib uses 0.8) and accepts the first whose surrogate beats
  * `baseline` and whose KL is ≤ maxKl. Candidates are rounded to float32 before evaluation,
  * so the accepted vector is exactly the one that passed.
  */
@@ -96,11 +99,12 @@ export function backtrackingLineSearch(
   evaluate: (theta: Float32Array) => SurrogateAndKl,
   thetaOld: ArrayLike<number>,
   fullStep: ArrayLike<number>,
-  options: { maxKl: number; maxSteps: number; baseline: number },
+  options: { maxKl: number; maxSteps: number; baseline: number; shrink?: number },
 ): LineSearchResult {
   const theta = new Float32Array(thetaOld.length);
+  const shrink = options.shrink ?? 0.5;
   let fraction = 1;
-  for (let step = 1; step <= options.maxSteps; step++, fraction *= 0.5) {
+  for (let step = 1; step <= options.maxSteps; step++, fraction *= shrink) {
     for (let i = 0; i < theta.length; i++) theta[i] = thetaOld[i]! + fraction * fullStep[i]!;
     const { surrogate, kl } = evaluate(theta);
     // NaN fails both comparisons: a diverged candidate is rejected like any other.
@@ -231,6 +235,7 @@ export function trpoUpdate(model: ActorCritic, optimizer: Adam, batch: RolloutBa
       search = backtrackingLineSearch((theta) => problem.evaluate(theta), problem.thetaOld, fullStep, {
         maxKl: hp.maxKl,
         maxSteps: hp.lineSearchSteps,
+        shrink: hp.lineSearchShrink,
         baseline,
       });
       if (search.theta) {
