@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPlot } from "../src/cli/plot.js";
 import { PlotInputError, groupCurve, loadRunGroup, renderComparison } from "../src/run/compare-plot.js";
+import { findPackageRoot } from "../src/util/package-root.js";
 
 /** A run dir whose return is `f(env_steps)` at updates of 1000 steps. */
 function makeRun(dir: string, f: (steps: number) => number, updates = 10, finalEval?: number): void {
@@ -65,5 +67,17 @@ describe("plot: learning curves of several runs", () => {
     expect(() => loadRunGroup(join(root, "empty"))).toThrow(PlotInputError);
     expect(() => loadRunGroup(join(root, "empty"))).toThrow(/holds no run \(no metrics\.jsonl/);
     expect(() => loadRunGroup(join(root, "missing"))).toThrow(/no such directory/);
+  });
+
+  it("locomote plot: writes both files and prints their paths; a bad folder is one line, exit 2", () => {
+    const bin = join(findPackageRoot(), "dist/src/cli/bin.js");
+    const out = join(root, "cli", "fig");
+    const ok = spawnSync(process.execPath, [bin, "plot", join(root, "a"), join(root, "b"), "-o", out, "--label", "A", "B"], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim().split("\n")[0]).toBe(`${out}.svg`);
+    expect(existsSync(`${out}.svg`)).toBe(true);
+    const bad = spawnSync(process.execPath, [bin, "plot", join(root, "nope")], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe(`locomote: plot: ${join(root, "nope")}: no such directory`);
   });
 });

@@ -115,6 +115,21 @@ export function buildProgram(): Command {
       process.exitCode = await runSimRobot(robot, { sim: opts.sim, controller: opts.controller, rateHz: opts.rate, seed: opts.seed });
     });
 
+  program
+    .command("plot")
+    .description("Learning curves of several runs on one figure (PNG and SVG): each folder is a run, or a folder of runs (seeds) drawn as mean ± std")
+    .argument("<run-dir...>", "run directories (with metrics.jsonl) or folders holding several")
+    .option("-o, --out <file>", "output path without extension (writes .svg and .png)", "learning_curves")
+    .option("--label <name...>", "legend label per folder, in order (default: folder names)")
+    .option("--metric <column>", "metrics column on the y axis", "episode_return_mean")
+    .option("--smooth <updates>", "moving-average half-window per run, in updates (default: ~1/40 of the run)", parseNonNegativeInt)
+    .option("--title <text>", "figure title")
+    .action(async (dirs: string[], opts: { out: string; label?: string[]; metric: string; smooth?: number; title?: string }) => {
+      const { runPlot } = await import("./plot.js");
+      const written = await runPlot(dirs, opts);
+      process.stdout.write(`${written.join("\n")}\n`);
+    });
+
   return program;
 }
 
@@ -160,6 +175,7 @@ const USER_ERRORS = new Set([
   "DeployError",
   "Ros2UnavailableError",
   "EpisodeLogError",
+  "PlotInputError",
 ]);
 
 export async function main(argv: string[]): Promise<number> {

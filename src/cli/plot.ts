@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
-import { loadRunGroup, renderComparison } from "../run/compare-plot.js";
+import { PlotInputError, loadRunGroup, renderComparison } from "../run/compare-plot.js";
 import { svgToPng, pngUnavailableReason } from "../run/svg-to-png.js";
 import { atomicWriteFile } from "../util/fs.js";
 
@@ -19,7 +19,7 @@ export interface PlotOptions {
 /** Writes `<out>.svg` and `<out>.png`; returns the paths written. */
 export async function runPlot(paths: readonly string[], opts: PlotOptions): Promise<string[]> {
   if (opts.label && opts.label.length !== paths.length) {
-    throw new Error(`plot: ${opts.label.length} --label value(s) for ${paths.length} run folder(s); give one per folder, in order`);
+    throw new PlotInputError(`plot: ${opts.label.length} --label value(s) for ${paths.length} run folder(s); give one per folder, in order`);
   }
   const groups = paths.map((p, i) => loadRunGroup(p, opts.label?.[i]));
   const title = opts.title ?? `Learning curves: ${groups.map((g) => g.label).join(" vs ")}`;
