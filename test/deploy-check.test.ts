@@ -18,7 +18,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let base: DeployConfig;
 beforeAll(async () => {
-  base = (await loadDeployLaunch("launch/deploy_hopper.launch.yaml", { policy: POLICY })).config;
+  base = (await loadDeployLaunch("launch/deploy_hopper.launch.yaml", { policy: POLICY, log_dir: "null" })).config;
 });
 
 /** A copy of the fixture policy with its manifest edited. */

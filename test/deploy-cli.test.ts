@@ -29,7 +29,7 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 /** Starts `locomote deploy`, sends `signal` once the policy is in control, and collects the outcome. */
 async function deployAndSignal(signal: NodeJS.Signals, extra: string[], thenSigint = false) {
   const record = join(tmp, `${signal}.csv`);
-  const child = spawn(process.execPath, [BIN, "deploy", LAUNCH, `policy:=${POLICY}`, `record:=${record}`, "tilt_limit:=10", "duration:=30", ...extra], { env: env() });
+  const child = spawn(process.execPath, [BIN, "deploy", LAUNCH, `policy:=${POLICY}`, `record:=${record}`, "tilt_limit:=10", "duration:=30", "log_dir:=null", ...extra], { env: env() });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

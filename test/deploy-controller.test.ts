@@ -17,7 +17,7 @@ const PERIOD = 2; // ms at 500 Hz
 
 let base: DeployConfig;
 beforeAll(async () => {
-  base = (await loadDeployLaunch("launch/deploy_hopper.launch.yaml", { policy: POLICY, tilt_limit: "10" })).config;
+  base = (await loadDeployLaunch("launch/deploy_hopper.launch.yaml", { policy: POLICY, tilt_limit: "10", log_dir: "null" })).config;
 });
 
 /** A deployment ticked by hand: `tick()` advances the clock one period and runs one control tick. */

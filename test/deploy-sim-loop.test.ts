@@ -45,7 +45,7 @@ function rows(csv: string): Row[] {
 }
 
 async function deployment(args: Record<string, string>) {
-  const { config } = await loadDeployLaunch("launch/deploy_hopper.launch.yaml", { policy: POLICY, ...args });
+  const { config } = await loadDeployLaunch("launch/deploy_hopper.launch.yaml", { policy: POLICY, log_dir: "null", ...args });
   const log = new MemoryLog();
   const d = await Deployment.configure(config, { where: "launch/deploy_hopper.launch.yaml", log });
   return { d, log, port: d.port as SimRealtimePort };

@@ -1,11 +1,28 @@
-/** `locomote replay <file.mcap>`: summary of an episode log (default) or `--resim`. */
-import { readEpisodeLog, requireEpisodeTopics, summarizeEpisodeLog, truncationNote, type EpisodeLogSummary } from "../log/mcap-read.js";
+/**
+ * `locomote replay <file.mcap>`: summary of an episode log (default), `--resim`, or `--serve`.
+ *
+ * `--serve [port]` streams the log's messages over a live view (src/view/view-thread.ts) at
+ * their log times (× 1/`--rate`), starting when the first client subscribes (the channels are
+ * advertised meanwhile), then keeps serving the last state (latched /robot_description, the
+ * last /tf) until Ctrl-C, which exits 0; `--loop` starts over instead.
+ */
+import type { ChannelQos } from "../log/topic-sink.js";
+import { readEpisodeLog, requireEpisodeTopics, summarizeEpisodeLog, truncationNote, type EpisodeLogFile, type EpisodeLogSummary } from "../log/mcap-read.js";
+import { isRosMessageType } from "../log/ros-msgs.js";
 import type { ResimReport } from "../log/resim.js";
+import { EpisodeBuffer } from "../view/episode-buffer.js";
+import { startView, untilSignal, type ViewCliOptions } from "./view-options.js";
 
 export interface ReplayOptions {
   summary?: boolean;
   resim?: boolean;
   json?: boolean;
+  /** Stream the log over a live view. */
+  serve?: ViewCliOptions;
+  /** Playback speed of --serve (1 = real time). */
+  rate?: number;
+  /** --serve: start over at the end, until Ctrl-C. */
+  loop?: boolean;
 }
 
 export async function runReplay(file: string, opts: ReplayOptions): Promise<number> {
@@ -13,6 +30,7 @@ export async function runReplay(file: string, opts: ReplayOptions): Promise<numb
   requireEpisodeTopics(log); // a file with nothing readable fails here, in one line
   const note = truncationNote(log);
   if (note) process.stderr.write(`locomote: warning: ${note}\n`);
+  if (opts.serve) return serve(log, opts.serve, opts.rate ?? 1, opts.loop ?? false);
   if (opts.resim) {
     const { resimulate } = await import("../log/resim.js");
     const report = await resimulate(log);
@@ -24,6 +42,57 @@ export async function runReplay(file: string, opts: ReplayOptions): Promise<numb
   if (opts.json) process.stdout.write(`${JSON.stringify(s)}\n`);
   else process.stdout.write(formatSummary(s));
   return 0;
+}
+
+/** The QoS a channel was recorded with (its rosbag2 `offered_qos_profiles`). */
+function recordedQos(metadata: ReadonlyMap<string, string>): ChannelQos {
+  const profiles = metadata.get("offered_qos_profiles") ?? "";
+  if (/durability:\s*(1|transient_local)\b/.test(profiles)) return "latched";
+  if (/reliability:\s*(2|best_effort)\b/.test(profiles)) return "sensor";
+  return "reliable";
+}
+
+/** The log as an in-memory episode (channels of unknown message types are left out, with a warning). */
+export function logToEpisode(log: EpisodeLogFile): EpisodeBuffer {
+  const buffer = new EpisodeBuffer();
+  const ids = new Map<number, number>();
+  const skipped: string[] = [];
+  for (const ch of log.channels) {
+    if (ch.messageEncoding !== "cdr" || !isRosMessageType(ch.schemaName)) {
+      skipped.push(`${ch.topic} (${ch.schemaName || ch.messageEncoding})`);
+      continue;
+    }
+    ids.set(ch.id, buffer.addChannel({ topic: ch.topic, type: ch.schemaName, qos: recordedQos(ch.metadata) }));
+  }
+  if (skipped.length > 0) process.stderr.write(`locomote: warning: not served (message types the live view does not know): ${skipped.join(", ")}\n`);
+  for (const m of log.messages) {
+    const id = ids.get(m.channel.id);
+    if (id !== undefined) buffer.publish(id, m.logTime, m.data);
+  }
+  return buffer;
+}
+
+async function serve(log: EpisodeLogFile, options: ViewCliOptions, rate: number, loop: boolean): Promise<number> {
+  const episode = logToEpisode(log);
+  const view = await startView(options, `locomote replay ${log.file}`);
+  try {
+    const seconds = Number(episode.durationNs) / 1e9;
+    process.stderr.write(
+      `locomote: replay: ${episode.size} messages over ${num(seconds)} s of log time, at ${rate}× (${num(seconds / rate)} s)${loop ? ", in a loop" : ""}; ` +
+        `starts when a client subscribes; Ctrl-C to exit\n`,
+    );
+    const signal = untilSignal();
+    const t0 = performance.now();
+    const played = view.play(episode, { speed: rate, loop, waitForSubscriber: true });
+    const finished = await Promise.race([played, signal.then(() => false)]);
+    if (finished) {
+      process.stderr.write(`locomote: replay: done (${((performance.now() - t0) / 1000).toFixed(2)} s since start, incl. the wait for a client); serving the last state until Ctrl-C\n`);
+      await signal;
+    }
+    return 0;
+  } finally {
+    await view.close();
+  }
 }
 
 const num = (v: number, digits = 3): string => (Number.isInteger(v) ? String(v) : v.toFixed(digits));

@@ -29,6 +29,33 @@ export interface StartupTimes {
   readonly fadeS: number;
 }
 
+/**
+ * Sees every tick and every command the controller sends (the deploy session log,
+ * src/log/deploy-recorder.ts). Called synchronously from the loop: must not allocate much.
+ */
+export interface TickObserver {
+  /** Start of every tick (also while inactive), before sensing; `scheduled` is the tick's deadline. */
+  tickStart(scheduled: number): void;
+  /** After sensing, every tick (also while inactive). */
+  sensed(now: number): void;
+  /**
+   * A command was sent (`port.step()`) at clock time `now`; `action` is exactly what the
+   * transport got. From a tick: the observation used and its age (ms), and `policyAction` when
+   * the policy was evaluated in this tick (else null). The final passive command of a stop is
+   * reported with phase "inactive" and `obs` null.
+   */
+  sent(
+    now: number,
+    phase: Phase,
+    alpha: number,
+    tripped: boolean,
+    obs: Float32Array | null,
+    obsAgeMs: number,
+    action: Float32Array,
+    policyAction: Float32Array | null,
+  ): void;
+}
+
 export interface DeployControllerOptions {
   readonly port: RobotPort;
   readonly policy: FrozenPolicy;
@@ -45,6 +72,8 @@ export interface DeployControllerOptions {
   readonly clock: Clock;
   readonly recorder?: TickRecorder | null;
   readonly stats?: LoopStats | null;
+  /** The session log; may be set after construction (`observer`). */
+  readonly observer?: TickObserver | null;
 }
 
 export class DeployController {
@@ -68,9 +97,12 @@ export class DeployController {
   private stopEnd = NaN;
   private tripLogged = false;
   private stopWaiters: (() => void)[] = [];
+  /** Sees every tick and command (the session log). */
+  observer: TickObserver | null;
 
   constructor(options: DeployControllerOptions) {
     this.o = options;
+    this.observer = options.observer ?? null;
     this.periodMs = 1000 / options.rateHz;
     this.policyAction = new Float32Array(options.policy.actDim);
     this.warmAction = new Float32Array(options.policy.actDim);
@@ -135,9 +167,13 @@ export class DeployController {
   /** One control period: `now` is the clock time, `scheduled` the deadline it was due at. */
   tick(now: number, scheduled: number): void {
     const { port, safety, joints } = this.o;
+    const observer = this.observer;
+    observer?.tickStart(scheduled);
     port.sense(scheduled);
+    observer?.sensed(now);
     this.o.stats?.tick(now);
     if (this.phase === "inactive") return;
+    const policySteps = this.policySteps;
 
     const obs = port.buffers.obs;
     const age = now - port.obsTime[0]!;
@@ -159,6 +195,7 @@ export class DeployController {
     }
     this.clamp(action);
     port.step();
+    observer?.sent(now, this.phase, this.alpha, safety.tripped, obs, age, action, this.policySteps !== policySteps ? this.policyAction : null);
     this.o.recorder?.record((scheduled - this.activatedAt) / 1000, this.phase, this.alpha, safety.tripped, age, obs, action);
     if (this.phase === "stopping" && now >= this.stopEnd) this.finish("stop time elapsed");
   }
@@ -268,6 +305,7 @@ export class DeployController {
     this.clamp(action);
     port.step();
     this.setPhase("inactive");
+    this.observer?.sent(this.o.clock.now(), "inactive", this.alpha, this.o.safety.tripped, null, NaN, action, null);
     const cmd = Array.from(action, (a, i) => +(a * joints[i]!.gear).toFixed(4));
     this.o.log.write("info", `stopped (${why}): final command [${cmd.join(", ")}] (${[...new Set(joints.map((j) => j.interface))].join("/")})`);
     const waiters = this.stopWaiters;

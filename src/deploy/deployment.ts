@@ -5,12 +5,19 @@
  *              task's port spec), build the transport, the safety layer and the controller;
  *   activate   start-up sequence (zero → default pose → fade-in), at the next tick;
  *   deactivate safe command for stop_s, then the passive command;
- *   shutdown   deactivate if needed, stop the loop, write the recording, close the transport.
+ *   shutdown   deactivate if needed, stop the loop, write the recording, finalize the session
+ *              log, close the transport.
+ *
+ * The session log (src/log/deploy-recorder.ts) is an MCAP file in `log_dir` (default
+ * runs/deploy/<robot>-<YYYYMMDD-HHMMSS>.mcap) and/or extra sinks (the live view); it sees every
+ * tick and command through the controller's observer and every sim step through the sim transport.
  *
  * `run()` ticks the loop until a stop was requested and the controller is inactive. The CLI maps
  * Ctrl-C to `requestStop`; the ROS 2 adapter maps lifecycle transitions to these requests.
  */
 import type { DeployConfig } from "../launch/deploy-config.js";
+import { deployLogPath, DeploySessionRecorder } from "../log/deploy-recorder.js";
+import type { TopicSink } from "../log/topic-sink.js";
 import { loadPolicy } from "../policy/artifact.js";
 import type { FrozenPolicy } from "../policy/frozen.js";
 import { specMismatch } from "../policy/manifest.js";
@@ -21,6 +28,7 @@ import { actuatedJoints, type ActuatedJoint } from "./actuation.js";
 import { checkPolicyForRobot, checkRos2Sources, policyDecimation } from "./check.js";
 import { DeployController } from "./controller.js";
 import { DeployError } from "./errors.js";
+import { MessageMappingError } from "./messages.js";
 import { StreamLog, TeeLog, type DeployLog } from "./log.js";
 import { RateLimiter, type RateLimiterOptions } from "./rate-limiter.js";
 import { TickRecorder } from "./recorder.js";
@@ -53,6 +61,10 @@ export interface DeploymentOptions {
   readonly rateLimiter?: RateLimiterOptions;
   /** Capacity of the timing sample buffers (ticks); default: duration or 10 minutes of ticks. */
   readonly statsCapacity?: number;
+  /** Further sinks of the session log's messages (the live view), besides the MCAP file of `log_dir`. */
+  readonly sessionSinks?: readonly TopicSink[];
+  /** Extra session metadata (the CLI: launch arguments). */
+  readonly sessionMeta?: Readonly<Record<string, string>>;
 }
 
 export interface DeploymentResult {
@@ -63,6 +75,8 @@ export interface DeploymentResult {
   readonly timing: LoopTiming;
   readonly policySteps: number;
   readonly recordFile: string | null;
+  /** The session log (MCAP), if one is written. */
+  readonly logFile: string | null;
 }
 
 export class Deployment {
@@ -71,6 +85,8 @@ export class Deployment {
   readonly stats: LoopStats;
   readonly limiter: RateLimiter;
   readonly recorder: TickRecorder | null;
+  /** The session log (MCAP file and/or live view), null when neither is wanted. */
+  readonly session: DeploySessionRecorder | null;
   readonly joints: readonly ActuatedJoint[];
   private stopReason: string | null = null;
   private activateRequested = false;
@@ -121,6 +137,37 @@ export class Deployment {
       recorder: this.recorder,
       stats: this.stats,
     });
+    const sinks = options.sessionSinks ?? [];
+    if (c.log_dir !== null || sinks.length > 0) {
+      let file: string | null = null;
+      try {
+        if (c.log_dir !== null) file = deployLogPath(c.log_dir, c.robot);
+        this.session = new DeploySessionRecorder({
+          config: c,
+          policy,
+          robot,
+          port,
+          decimation,
+          launchFile: options.where,
+          file,
+          sinks,
+          ...(options.sessionMeta ? { session: options.sessionMeta } : {}),
+          clock,
+          status: () => ({ phase: this.controller.phase, alpha: this.controller.alpha, tripped: this.safety.tripped, reason: this.safety.reason }),
+          // A full disk must not stop the robot: the recorder stops, the loop goes on.
+          onError: (message) => log.write("error", message),
+        });
+      } catch (err) {
+        if (err instanceof DeployError) throw err;
+        if (err instanceof MessageMappingError) throw new DeployError(options.where, "deploy.ros2", err.message);
+        const what = err instanceof Error ? err.message : String(err);
+        throw new DeployError(options.where, "deploy.log_dir", `cannot write the session log${file ? ` ${file}` : ""}: ${what}`);
+      }
+      this.controller.observer = this.session;
+      if (log instanceof TeeLog) log.add(this.session);
+    } else {
+      this.session = null;
+    }
   }
 
   /** The configure transition: loads and checks everything; throws DeployError on a mismatch. */
@@ -171,6 +218,7 @@ export class Deployment {
       "info",
       `configure: policy ${config.policy} (${m.provenance.algo}, ${m.network.obs_dim} obs → [${m.network.hidden.join(", ")}] → ${m.network.act_dim} actions, dt ${m.spec.dt} s) fits robot ${robot.name}: joints ${m.joints.join(", ")}; transport ${port.describe()}; loop ${config.rate_hz} Hz`,
     );
+    if (deployment.session?.file) log.write("info", `session log: ${deployment.session.file}`);
     return deployment;
   }
 
@@ -216,14 +264,21 @@ export class Deployment {
       if (!wasTripped && this.safety.tripped) this.trips.push(this.safety.reason);
       if (duration !== null && this.stopReason === null && scheduled - this.startedAt >= duration * 1000) this.requestStop(`duration ${duration} s`);
       return !(this.stopReason !== null && !this.controller.active);
-    }, this.clock.now(), (deadline) => this.controller.prepare(deadline));
+    }, this.clock.now(), (deadline) => {
+      this.controller.prepare(deadline);
+      this.session?.idle();
+    });
     this.running = false;
     return this.result();
   }
 
-  /** Closes the transport and writes the recording (after `run`, or instead of it). */
+  /**
+   * Closes the transport, writes the recording and finalizes the session log (after `run`, or
+   * instead of it). Idempotent for the log.
+   */
   shutdown(): string | null {
     this.controller.stopNow("shutdown");
+    this.closeSession();
     let file: string | null = null;
     if (this.recorder && this.config.record) {
       this.recorder.write(this.config.record);
@@ -234,6 +289,35 @@ export class Deployment {
     return file;
   }
 
+  /** Writes the session log's end record and finalizes the file (errors are logged, not thrown). */
+  private closeSession(): void {
+    const session = this.session;
+    if (!session || session.isClosed) return;
+    const r = this.result();
+    const t = r.timing;
+    const stop = this.stopReason;
+    const num = (v: number): string => (Number.isFinite(v) ? String(+v.toPrecision(6)) : "");
+    try {
+      session.close({
+        stop_reason: stop ?? "shutdown",
+        truncated: String(stop !== null && stop.startsWith("duration")),
+        interrupted: String(stop === null || !stop.startsWith("duration")),
+        trips: JSON.stringify(r.trips),
+        policy_steps: String(r.policySteps),
+        ticks: String(t.ticks),
+        overruns: String(t.overruns),
+        loop_jitter_ms_p50: num(t.loop_jitter_ms.p50),
+        loop_jitter_ms_p99: num(t.loop_jitter_ms.p99),
+        loop_jitter_ms_max: num(t.loop_jitter_ms.max),
+        inference_us_p50: num(t.inference_us.p50),
+        inference_us_p99: num(t.inference_us.p99),
+      });
+      if (session.file) this.log.write("info", `session log: ${session.file} (${session.messages} messages)`);
+    } catch (err) {
+      this.log.write("error", `could not finalize the session log ${session.file ?? ""}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   private result(): DeploymentResult {
     return {
       stopReason: this.stopReason ?? "stopped",
@@ -241,6 +325,7 @@ export class Deployment {
       timing: this.stats.summary(this.limiter.ticks, this.limiter.overruns),
       policySteps: this.controller.policySteps,
       recordFile: this.config.record,
+      logFile: this.session?.file ?? null,
     };
   }
 }

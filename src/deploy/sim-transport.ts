@@ -17,6 +17,18 @@ import { SimPort } from "../sim/sim-port.js";
 import type { TaskDefinition } from "../sim/task.js";
 import type { RobotPort } from "./robot-port.js";
 
+/** Sees every sim step (the deploy session log: true state, rewards, sim time). */
+export interface SimStepObserver {
+  /**
+   * Called after each sim step, before a `resetOnFall` reset: `simTimeMs` is the clock time the
+   * new state corresponds to, `steps` the sim steps run so far (sim time = steps · dt), `sim` the
+   * simulation's own buffers — the true observation, reward, metrics and terminated flag, not
+   * subject to `freezeSensors` / `corruptObservation`. The state is readable through
+   * `readState`, `readLinkPoses` and `readEfforts` during the call.
+   */
+  simStep(simTimeMs: number, steps: number, sim: PortBuffers): void;
+}
+
 export interface SimTransportOptions {
   readonly seed?: number;
   readonly resetOnFall?: boolean;
@@ -34,6 +46,8 @@ export class SimRealtimePort implements RobotPort {
   steps = 0;
   falls = 0;
   slips = 0;
+  /** Notified of every sim step (null: none). */
+  stepObserver: SimStepObserver | null = null;
   private readonly sim: SimPort;
   private readonly dtMs: number;
   /** Clock time the sim state corresponds to; NaN until anchored by the first `sense`. */
@@ -112,6 +126,7 @@ export class SimRealtimePort implements RobotPort {
       const fallen = sim.terminated[0] !== 0;
       if (fallen && !this.fallen) this.falls++;
       this.fallen = fallen;
+      this.stepObserver?.simStep(this.simTime, this.steps, sim);
       if (fallen && this.resetOnFall) {
         this.sim.resetAll();
         this.fallen = false;

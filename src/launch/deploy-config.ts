@@ -152,6 +152,13 @@ const deployShape = {
   /** Write the last `record_s` seconds of ticks (time, phase, fade, observation, command) to this CSV on stop. */
   record: name("a CSV file path").nullable().default(null),
   record_s: positive().default(60),
+  /**
+   * Session log: every session writes `<log_dir>/<robot>-<YYYYMMDD-HHMMSS>.mcap` (local time; the
+   * folder is created, relative paths are from the working directory) — a ROS 2 MCAP of joint
+   * states, observations, policy actions, every command sent, the start-up phase and safety
+   * trips, and for the sim /tf, /clock and rewards (src/log/deploy-recorder.ts). null: no log.
+   */
+  log_dir: name("a folder path, or null for no session log").nullable().default("runs/deploy"),
   startup: StartupConfigSchema.prefault({}),
   safety: SafetyConfigSchema.prefault({}),
   ros2: Ros2ConfigSchema.prefault({}),

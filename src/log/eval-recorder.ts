@@ -2,7 +2,8 @@
  * Recording evaluation episodes: an `EvaluationObserver` that writes each counted episode of
  * `evaluatePolicy` on a `SimPort` to its own MCAP file, `<dir>/<prefix>episode-NNNN.mcap`, NNNN
  * being the episode's index in the evaluation result (`returns[NNNN]`), so the files sort in
- * result order. It only reads the sim (state, link poses, efforts), so the evaluation is the
+ * result order, and/or to a sink of its own (`episodeSink`, e.g. an `EpisodeBuffer` for the
+ * live view). It only reads the sim (state, link poses, efforts), so the evaluation is the
  * same with and without it.
  */
 import { createHash } from "node:crypto";
@@ -18,18 +19,26 @@ import type { TopicSink } from "./topic-sink.js";
 import { FanOutSink } from "./topic-sink.js";
 
 export interface EvalRecordOptions {
-  /** Folder of the episode files (created if missing). */
-  readonly dir: string;
+  /** Folder of the episode files (created if missing); none: no files (only `episodeSink`/`extraSinks`). */
+  readonly dir?: string;
   /** File name prefix, e.g. "update-000120_" (default ""). */
   readonly prefix?: string;
   readonly writer?: McapLogWriterOptions;
-  /** Extra sinks every episode is also published to (e.g. the live view). */
+  /** Extra sinks every episode is also published to (each episode adds its channels again). */
   readonly extraSinks?: readonly TopicSink[];
+  /**
+   * A sink of the episode's own, also published to (e.g. a fresh `EpisodeBuffer` per episode
+   * for the live view), or null. Called when the episode starts.
+   */
+  readonly episodeSink?: (episode: { readonly index: number; readonly env: number; readonly episode: number }) => TopicSink | null;
+  /** Called when an episode ends (also an interrupted one, after its file is finalized). */
+  readonly onEpisodeEnd?: (episode: RecordedEpisode & { readonly interrupted: boolean }) => void;
 }
 
-/** A recorded episode file. */
+/** A recorded episode. */
 export interface RecordedEpisode {
-  readonly file: string;
+  /** Its file (null without `dir`). */
+  readonly file: string | null;
   readonly index: number;
   readonly env: number;
   readonly episode: number;
@@ -38,9 +47,9 @@ export interface RecordedEpisode {
 }
 
 interface Open {
-  writer: McapLogWriter;
+  writer: McapLogWriter | null;
   stream: EpisodeStream;
-  file: string;
+  file: string | null;
   index: number;
   episode: number;
 }
@@ -57,7 +66,7 @@ export class EvalEpisodeRecorder implements EvaluationObserver {
     private readonly recorder: EpisodeRecorder,
     private readonly options: EvalRecordOptions,
   ) {
-    mkdirSync(options.dir, { recursive: true });
+    if (options.dir !== undefined) mkdirSync(options.dir, { recursive: true });
     this.open = Array.from({ length: port.numEnvs }, () => null);
     this.metricRows = Array.from({ length: port.numEnvs }, () => new Float64Array(port.spec.metrics.length));
     this.od = port.spec.observation.names.length;
@@ -66,16 +75,17 @@ export class EvalEpisodeRecorder implements EvaluationObserver {
 
   episodeStart(env: number, episode: number, index: number, buffers: PortBuffers): void {
     this.finish(env, { terminated: false, truncated: false, interrupted: true });
-    const file = join(this.options.dir, `${this.options.prefix ?? ""}episode-${String(index).padStart(4, "0")}.mcap`);
-    const writer = new McapLogWriter(file, this.options.writer);
-    const extra = this.options.extraSinks ?? [];
-    const sink: TopicSink = extra.length === 0 ? writer : new FanOutSink([writer, ...extra]);
+    const file = this.options.dir === undefined ? null : join(this.options.dir, `${this.options.prefix ?? ""}episode-${String(index).padStart(4, "0")}.mcap`);
+    const writer = file === null ? null : new McapLogWriter(file, this.options.writer);
+    const own = this.options.episodeSink?.({ index, env, episode }) ?? null;
+    const sinks: TopicSink[] = [...(writer ? [writer] : []), ...(own ? [own] : []), ...(this.options.extraSinks ?? [])];
+    const sink: TopicSink = sinks.length === 1 ? sinks[0]! : new FanOutSink(sinks);
     const obs = buffers.obs.subarray(env * this.od, (env + 1) * this.od);
     try {
       const stream = this.recorder.begin(sink, this.port.instance(env), obs, { envIndex: env, episodeIndex: episode });
       this.open[env] = { writer, stream, file, index, episode };
     } catch (err) {
-      writer.close();
+      writer?.close();
       throw err;
     }
   }
@@ -107,12 +117,15 @@ export class EvalEpisodeRecorder implements EvaluationObserver {
     const o = this.open[env];
     if (!o) return;
     this.open[env] = null;
+    let recorded: RecordedEpisode;
     try {
       const info = o.stream.end(flags);
-      this.files.push({ file: o.file, index: o.index, env, episode: o.episode, return: info.return, length: info.length });
+      recorded = { file: o.file, index: o.index, env, episode: o.episode, return: info.return, length: info.length };
+      this.files.push(recorded);
     } finally {
-      o.writer.close();
+      o.writer?.close();
     }
+    this.options.onEpisodeEnd?.({ ...recorded, interrupted: flags.interrupted ?? false });
   }
 }
 

@@ -251,13 +251,16 @@ export function summarizeEpisodeLog(log: EpisodeLogFile): EpisodeLogSummary {
 /** Throws EpisodeLogError unless the log has the topics of an episode log. */
 export function requireEpisodeTopics(log: EpisodeLogFile): void {
   const topics = new Set(log.channels.map((c) => c.topic));
-  const missing = ["/policy/action", "/reward/total", "/joint_states", "/policy/observation"].filter((t) => !topics.has(t));
+  // A deploy session on a robot has no reward (only the sim computes one).
+  const deploy = metadataRecord(log, "locomote")?.["source"] === "deploy";
+  const required = deploy ? ["/policy/action", "/joint_states", "/policy/observation"] : ["/policy/action", "/reward/total", "/joint_states", "/policy/observation"];
+  const missing = required.filter((t) => !topics.has(t));
   if (missing.length > 0) {
     if (log.channels.length === 0 && !log.complete) {
       throw new EpisodeLogError(`${log.file}: truncated before its first complete chunk (0 messages readable; ${log.unreadBytes} bytes of an unfinished chunk)`);
     }
     throw new EpisodeLogError(
-      `${log.file}: not a locomote episode log: no ${missing.join(", ")} topic${missing.length > 1 ? "s" : ""} (expected /policy/action, /reward/total, /joint_states, /policy/observation; the file has ${[...topics].join(", ") || "no topics"})`,
+      `${log.file}: not a locomote episode log: no ${missing.join(", ")} topic${missing.length > 1 ? "s" : ""} (expected ${required.join(", ")}; the file has ${[...topics].join(", ") || "no topics"})`,
     );
   }
 }

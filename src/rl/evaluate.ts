@@ -158,7 +158,10 @@ export interface EvaluateArtifactOptions {
   maxSteps?: number;
   /** Task to evaluate on instead of `loadTask(manifest.sim)` (a variant sim, or a test task); its spec must still match. */
   task?: TaskDefinition;
-  /** Write every episode to an MCAP file (src/log/eval-recorder.ts); the results are unchanged. */
+  /**
+   * Write every episode to an MCAP file and/or per-episode sinks (src/log/eval-recorder.ts);
+   * the results are unchanged.
+   */
   record?: EvaluateRecordOptions;
   /** Stops the evaluation (EvaluationInterruptedError); episode files still open are finalized first. */
   signal?: AbortSignal;
@@ -173,7 +176,7 @@ export interface EvaluateRecordOptions extends EvalRecordOptions {
 
 /** An evaluation result, with the episode files when recording. */
 export interface ArtifactEvaluationResult extends EvaluationResult {
-  /** The episode files in result order (only when `record` was given). */
+  /** The episode files in result order (only when `record` with a `dir` was given). */
   episode_logs?: string[];
 }
 
@@ -191,6 +194,22 @@ export async function evaluateArtifact(policyDir: string, options: EvaluateArtif
   if (mismatch !== null) {
     throw new SpecMismatchError(`policy ${policyDir} does not fit sim "${task.name}": spec ${mismatch}`);
   }
+  return evaluateFrozen(policy, task, { ...options, policySession: () => policySessionMeta(policyDir, manifest) });
+}
+
+export interface EvaluateFrozenOptions extends Omit<EvaluateArtifactOptions, "task"> {
+  /** Session metadata of the policy for the episode logs (default: none; e.g. `policySessionMeta`). */
+  policySession?: () => Readonly<Record<string, string>>;
+}
+
+/**
+ * Evaluates a policy already in memory (e.g. a snapshot of the policy being trained) on `task`,
+ * which must have the policy's spec: the same envs, episodes and recording as `evaluateArtifact`
+ * (which loads the artifact and calls this), so a snapshot evaluated here and the same weights
+ * loaded from disk give the same results. Touches nothing but its own port.
+ */
+export async function evaluateFrozen(policy: FrozenPolicy, task: TaskDefinition, options: EvaluateFrozenOptions): Promise<ArtifactEvaluationResult> {
+  const { manifest } = policy;
   const port = new SimPort(task, { numEnvs: options.numEnvs ?? 1, seed: options.seed });
   let recorder: EvalEpisodeRecorder | null = null;
   try {
@@ -200,7 +219,7 @@ export async function evaluateArtifact(policyDir: string, options: EvaluateArtif
         sim: manifest.sim,
         source: rec.source ?? "eval",
         seed: options.seed,
-        session: { ...policySessionMeta(policyDir, manifest), ...(rec.session ?? {}) },
+        session: { ...(options.policySession?.() ?? {}), ...(rec.session ?? {}) },
       });
       recorder = new EvalEpisodeRecorder(port, episodes, rec);
     }
@@ -212,8 +231,9 @@ export async function evaluateArtifact(policyDir: string, options: EvaluateArtif
     });
     if (!recorder) return result;
     recorder.close();
+    if (rec?.dir === undefined) return result;
     const files = [...recorder.files].sort((a, b) => a.index - b.index);
-    return { ...result, episode_logs: files.map((f) => f.file) };
+    return { ...result, episode_logs: files.flatMap((f) => (f.file === null ? [] : [f.file])) };
   } finally {
     recorder?.close();
     port.close();

@@ -6,11 +6,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { TrainConfig } from "../launch/train-config.js";
 import { savePolicy } from "../policy/artifact.js";
-import type { FinalEval } from "../run/summary.js";
 import type { TaskDefinition } from "../sim/task.js";
 import { findPackageRoot } from "../util/package-root.js";
 import type { ActorCritic } from "./actor-critic.js";
-import { evaluateArtifact, type EvaluateRecordOptions } from "./evaluate.js";
 import type { ObservationNormalizer } from "./running-stats.js";
 
 export interface ExportInput {
@@ -56,22 +54,6 @@ export async function exportPolicy(dir: string, input: ExportInput): Promise<voi
     },
     layers: model.exportLayers("pi"),
   });
-}
-
-export async function evaluateTrained(
-  policyDir: string,
-  task: TaskDefinition,
-  opts: { episodes: number; seed: number; numEnvs: number; record?: EvaluateRecordOptions; signal?: AbortSignal },
-): Promise<FinalEval> {
-  const r = await evaluateArtifact(policyDir, {
-    episodes: opts.episodes,
-    seed: opts.seed,
-    numEnvs: opts.numEnvs,
-    task,
-    ...(opts.record ? { record: opts.record } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  return { mean_return: r.mean_return, std_return: r.std_return, mean_length: r.mean_length, episodes: r.episodes };
 }
 
 function gitCommit(): string | null {

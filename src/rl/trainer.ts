@@ -5,6 +5,24 @@
  * periodically and on Ctrl-C, resumes from the latest checkpoint, and finally exports the
  * frozen policy and evaluates it deterministically.
  *
+ * Periodic evaluation (`eval.every_updates` = N > 0): after every N-th update, the policy as it
+ * stands is evaluated deterministically like the final evaluation (a frozen snapshot, the mean
+ * action, `eval.episodes` episodes on min(episodes, num_envs) envs of a port of its own, seeded
+ * with seed + 20000 every time, so each evaluation plays the same episode set and the curve
+ * follows the policy only). It reads the weights and the observation statistics and draws from
+ * no training random stream, so training is bit-identical with and without it. Its mean/std
+ * return and mean length go into that update's metrics row (`eval_return_mean`,
+ * `eval_return_std`, `eval_length_mean`, `eval_seconds`; NaN on the other rows) and the episodes
+ * into run_dir/episodes/update-NNNNNN_episode-NNNN.mcap.
+ *
+ * Live view (`options.view`): every evaluation's episodes are also kept in memory, and the best
+ * episode so far (highest return, over all evaluations) is played to the view in a loop. When
+ * the periodic evaluations are off (`every_updates` 0) or sparser than every
+ * `VIEW_EVAL_EVERY_UPDATES` updates, the view also gets evaluations of its own, so that it shows
+ * something early: one deterministic episode after the first update and every
+ * `VIEW_EVAL_EVERY_UPDATES` updates (not at a periodic evaluation's update; seed + 30000; not
+ * logged, no files).
+ *
  * The loop depends on the `ControlPort` interface and a `TaskDefinition` only; the algorithm
  * update is the one algorithm-specific call (`Updater.update`, chosen by `config.algo` in
  * algorithms.ts).
@@ -28,9 +46,14 @@ import { ActorCritic } from "./actor-critic.js";
 import { createUpdater, type UpdateStats } from "./algorithms.js";
 import { type CheckpointData, readLatestCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { closeOpenLogs } from "../log/open-logs.js";
-import { EvaluationInterruptedError } from "./evaluate.js";
-import { evaluateTrained, exportPolicy } from "./export.js";
+import { type ArtifactEvaluationResult, evaluateArtifact, evaluateFrozen, EvaluationInterruptedError, type EvaluateRecordOptions } from "./evaluate.js";
+import { exportPolicy } from "./export.js";
 import { type EpisodeRecord, RolloutCollector } from "./rollout.js";
+import { locomoteVersion } from "../log/mcap-log-writer.js";
+import type { TopicSink } from "../log/topic-sink.js";
+import { FrozenPolicy } from "../policy/frozen.js";
+import { POLICY_FORMAT, POLICY_FORMAT_VERSION, WEIGHTS_FILE, type PolicyManifest } from "../policy/manifest.js";
+import { EpisodeBuffer } from "../view/episode-buffer.js";
 import { ObservationNormalizer, RewardScaler } from "./running-stats.js";
 import { gaussianEntropy } from "./tanh-gaussian.js";
 
@@ -53,6 +76,23 @@ export interface TrainOptions {
   maxUpdates?: number;
   /** Record the evaluation episodes into run_dir/episodes/ (default true; benchmarks turn it off). */
   recordEpisodes?: boolean;
+  /** Show the best evaluation episode so far on a live view (see the module comment). */
+  view?: TrainView;
+}
+
+/** Where `train` shows episodes (a `LiveViewThread`). */
+export interface TrainView {
+  /** Plays `episode` (copied), replacing what plays; resolves when it ends or is replaced. */
+  play(episode: EpisodeBuffer, options: { loop: boolean }): Promise<boolean>;
+}
+
+/** The episode on the live view. */
+export interface ViewedEpisode {
+  /** e.g. "evaluation at update 40, episode 3". */
+  label: string;
+  update: number;
+  return: number;
+  length: number;
 }
 
 export interface TrainResult {
@@ -65,13 +105,21 @@ export interface TrainResult {
   finalEval: FinalEval | null;
   interrupted: boolean;
   backend: BackendName;
+  /** With `view`: the best evaluation episode, playing in a loop (null: none evaluated). */
+  viewing: ViewedEpisode | null;
 }
+
+/** With a live view and `eval.every_updates` 0 (or > this): the view's own one-episode evaluation runs after the first update and every this many. */
+export const VIEW_EVAL_EVERY_UPDATES = 10;
 
 /** Folder of the run's evaluation episode logs (one .mcap per episode). */
 export const EPISODES_DIR = "episodes";
 
 /** Random streams of a run, each derived from the seed so they never interfere. */
 const STREAMS = { init: 1_000_001, actions: 1_000_002, minibatches: 1_000_003 } as const;
+
+/** Seeds of the evaluation envs, seed + offset (their own ports: no training stream is touched). */
+const EVAL_SEED_OFFSET = { final: 10_000, periodic: 20_000, view: 30_000 } as const;
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config } = options;
@@ -147,9 +195,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
 
   let stopRequested = false;
+  /** Stops an evaluation during training (Ctrl-C). */
+  const evalAbort = new AbortController();
   const onSigint = (): void => {
     if (stopRequested) return;
     stopRequested = true;
+    evalAbort.abort();
     progress.log("interrupt: finishing this update, then saving a checkpoint (Ctrl-C again is ignored)");
   };
   process.on("SIGINT", onSigint);
@@ -169,6 +220,80 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   const pi = new Mlp(model.exportLayers("pi"), config.policy.activation);
   const vf = new Mlp(model.exportLayers("vf"), config.policy.activation);
+
+  // Evaluations during training and the live view (see the module comment).
+  const evalEvery = config.eval.every_updates;
+  const viewEvery = options.view && (evalEvery === 0 || evalEvery > VIEW_EVAL_EVERY_UPDATES) ? VIEW_EVAL_EVERY_UPDATES : 0;
+  const evalNumEnvs = Math.min(config.eval.episodes, numEnvs);
+  const episodesDir = join(run.dir, EPISODES_DIR);
+  let viewing: ViewedEpisode | null = null;
+  /** Episode buffers of one evaluation for the view (by result index), or null without a view. */
+  const viewBuffers = (): { sinks: EpisodeBuffer[]; record: Pick<EvaluateRecordOptions, "episodeSink"> } | null => {
+    if (!options.view) return null;
+    const sinks: EpisodeBuffer[] = [];
+    return {
+      sinks,
+      record: {
+        episodeSink: (e): TopicSink => {
+          const b = new EpisodeBuffer();
+          sinks[e.index] = b;
+          return b;
+        },
+      },
+    };
+  };
+  /** Plays the evaluation's best episode when it beats the one on the view. */
+  const offerToView = (r: ArtifactEvaluationResult, buffers: readonly EpisodeBuffer[], at: number, what: string): void => {
+    if (!options.view) return;
+    let k = -1;
+    r.returns.forEach((ret, i) => {
+      if (buffers[i] !== undefined && (k < 0 || ret > r.returns[k]!)) k = i;
+    });
+    if (k < 0 || (viewing !== null && !(r.returns[k]! > viewing.return))) return;
+    viewing = { label: `${what}, episode ${k}`, update: at, return: r.returns[k]!, length: r.lengths[k]! };
+    void options.view.play(buffers[k]!, { loop: true });
+    progress.log(`live view: now playing the best evaluation episode so far: ${viewing.label} (return ${viewing.return.toFixed(1)}, ${viewing.length} steps)`);
+  };
+  /** Deterministic evaluation of the policy as it stands after `update` (periodic, or the view's own). */
+  const evaluateNow = async (kind: "periodic" | "view"): Promise<ArtifactEvaluationResult | null> => {
+    // Interrupted (Ctrl-C): null, with the open episode files finalized (marked interrupted).
+    const policy = snapshotPolicy(task, config, model, obsNorm, { launchFile: options.launchFile, envSteps, updates: update });
+    const view = viewBuffers();
+    const periodic = kind === "periodic";
+    const files = periodic && options.recordEpisodes !== false;
+    const seed = config.seed + (periodic ? EVAL_SEED_OFFSET.periodic : EVAL_SEED_OFFSET.view);
+    try {
+      const r = await evaluateFrozen(policy, task, {
+        episodes: periodic ? config.eval.episodes : 1,
+        seed,
+        numEnvs: periodic ? evalNumEnvs : 1,
+        signal: evalAbort.signal,
+        policySession: () => ({
+          policy: `training snapshot at update ${update}`,
+          policy_algo: config.algo,
+          policy_launch_file: options.launchFile,
+          policy_train_seed: String(config.seed),
+          policy_env_steps: String(envSteps),
+        }),
+        ...(files || view
+          ? {
+              record: {
+                ...(files ? { dir: episodesDir, prefix: `update-${String(update).padStart(6, "0")}_` } : {}),
+                ...(view ? view.record : {}),
+                source: "train_eval" as const,
+                session: { launch_file: options.launchFile, run_dir: run.dir, update: String(update), env_steps: String(envSteps), train_seed: String(config.seed) },
+              },
+            }
+          : {}),
+      });
+      if (view) offerToView(r, view.sinks, update, periodic ? `evaluation at update ${update}` : `view evaluation at update ${update}`);
+      return r;
+    } catch (err) {
+      if (err instanceof EvaluationInterruptedError) return null;
+      throw err;
+    }
+  };
+
   progress.start();
   try {
     while (update < numUpdates) {
@@ -196,8 +321,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       pi.setWeights(model.exportLayers("pi"));
       vf.setWeights(model.exportLayers("vf"));
 
+      // Evaluations read the new weights and observation statistics only (module comment).
+      let evalColumns: Record<string, number> = {};
+      const periodicNow = evalEvery > 0 && update % evalEvery === 0;
+      if (evalEvery > 0) {
+        const tEval = performance.now();
+        const r = periodicNow && !stopRequested ? await evaluateNow("periodic") : null;
+        evalColumns = {
+          eval_return_mean: r ? r.mean_return : Number.NaN,
+          eval_return_std: r ? r.std_return : Number.NaN,
+          eval_length_mean: r ? r.mean_length : Number.NaN,
+          eval_seconds: r ? (performance.now() - tEval) / 1000 : Number.NaN,
+        };
+      }
+      if (!periodicNow && viewEvery > 0 && (update === 1 || update % viewEvery === 0) && !stopRequested) await evaluateNow("view");
+
       const row = metricsRow({ update, envSteps, wall: wall(), sessionSteps: envSteps - (resumeFrom?.state.env_steps ?? 0), sessionSeconds: (performance.now() - t0) / 1000 }, stats, recent, finished.length, lr, model, batch.logJac, rolloutSeconds, updateSeconds);
-      metrics.append(row);
+      metrics.append({ ...row, ...evalColumns });
       progress.completeUpdate(update, envSteps);
 
       if (update % config.checkpoint.every_updates === 0) saveCheckpoint();
@@ -241,23 +381,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     process.on("SIGINT", onEvalSignal);
     process.on("SIGTERM", onEvalSignal);
+    const view = viewBuffers();
+    const files = options.recordEpisodes !== false;
     try {
-      finalEval = await evaluateTrained(policyDir, task, {
+      // The exported artifact loaded from disk, exactly as `locomote eval` and deployment load it.
+      const r = await evaluateArtifact(policyDir, {
+        task,
         episodes: config.eval.episodes,
-        seed: config.seed + 10_000,
-        numEnvs: Math.min(config.eval.episodes, numEnvs),
+        seed: config.seed + EVAL_SEED_OFFSET.final,
+        numEnvs: evalNumEnvs,
         signal: abort.signal,
-        ...(options.recordEpisodes === false
-          ? {}
-          : {
+        ...(files || view
+          ? {
               record: {
-                dir: join(run.dir, EPISODES_DIR),
-                prefix: `update-${String(update).padStart(6, "0")}_final_`,
+                ...(files ? { dir: episodesDir, prefix: `update-${String(update).padStart(6, "0")}_final_` } : {}),
+                ...(view ? view.record : {}),
                 source: "train_eval" as const,
                 session: { launch_file: options.launchFile, run_dir: run.dir, update: String(update), env_steps: String(envSteps), train_seed: String(config.seed) },
               },
-            }),
+            }
+          : {}),
       });
+      finalEval = { mean_return: r.mean_return, std_return: r.std_return, mean_length: r.mean_length, episodes: r.episodes };
+      if (view) offerToView(r, view.sinks, update, `final evaluation (update ${update})`);
     } catch (err) {
       if (!(err instanceof EvaluationInterruptedError)) throw err;
       interrupted = true;
@@ -295,6 +441,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     finalEval,
     interrupted,
     backend,
+    viewing,
   };
 }
 
@@ -418,4 +565,50 @@ function restore(
     const s = data.state.rng[k];
     if (s) r.setState(s);
   }
+}
+
+/**
+ * The policy as it stands, frozen in memory: the same manifest fields and weights as
+ * `exportPolicy` writes (so it acts bit-identically to that artifact loaded from disk), without
+ * the weights file (its description is left empty) or the git commit.
+ */
+function snapshotPolicy(
+  task: TaskDefinition,
+  config: TrainConfig,
+  model: ActorCritic,
+  obsNorm: ObservationNormalizer,
+  at: { launchFile: string; envSteps: number; updates: number },
+): FrozenPolicy {
+  const spec = task.spec;
+  const manifest: PolicyManifest = {
+    format: POLICY_FORMAT,
+    format_version: POLICY_FORMAT_VERSION,
+    robot: spec.robot,
+    sim: config.sim,
+    joints: spec.actuators.map((a) => a.joint),
+    spec,
+    observation_normalization: obsNorm.enabled
+      ? { mean: Array.from(obsNorm.stats.mean), var: Array.from(obsNorm.stats.var), clip: obsNorm.clip, epsilon: obsNorm.epsilon }
+      : null,
+    action_scaling: { squash: "tanh", low: [...spec.action.low], high: [...spec.action.high] },
+    network: {
+      obs_dim: spec.observation.names.length,
+      act_dim: spec.action.names.length,
+      hidden: [...config.policy.hidden],
+      activation: config.policy.activation,
+      log_std: Array.from(model.exportLogStd()),
+    },
+    weights: { file: WEIGHTS_FILE, dtype: "float32", byte_length: 0, sha256: "", tensors: [] },
+    provenance: {
+      algo: config.algo,
+      launch_file: at.launchFile,
+      seed: config.seed,
+      env_steps: at.envSteps,
+      updates: at.updates,
+      git_commit: null,
+      created: new Date().toISOString(),
+      locomote_version: locomoteVersion(),
+    },
+  };
+  return new FrozenPolicy(manifest, model.exportLayers("pi"));
 }

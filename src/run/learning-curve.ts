@@ -1,6 +1,8 @@
 /**
  * The learning-curve figure of a run: mean episode return against env steps (large, with a
- * centred moving average over the faint per-update values), then small multiples of the PPO
+ * centred moving average over the faint per-update values, and the periodic deterministic
+ * evaluations — `eval_return_mean` ± `eval_return_std` — as a line through their points over a
+ * shaded band, when the run logged them), then small multiples of the PPO
  * diagnostics (episode length, approx KL, clip fraction, entropy, losses, explained variance,
  * throughput, log std, per-term rewards). Panels whose metric was never logged are left out.
  *
@@ -17,6 +19,7 @@ import { atomicWriteFile } from "../util/fs.js";
 import { formatCompact, formatDuration } from "./format.js";
 import type { MetricsRow } from "./metrics-row.js";
 import {
+  type Band,
   type Box,
   type PanelSpec,
   PALETTE,
@@ -63,6 +66,11 @@ const SMALL_PANELS: readonly PanelDef[] = [
 ];
 
 const REWARD_TERM_PREFIX = "reward_";
+
+/** Columns of the periodic deterministic evaluation (src/rl/trainer.ts; NaN on rows without one). */
+const EVAL_RETURN_MEAN = "eval_return_mean";
+const EVAL_RETURN_STD = "eval_return_std";
+const EVAL_COLOR = "#d62728";
 
 const LAYOUT = {
   header: 72,
@@ -176,6 +184,8 @@ function subtitle(rows: readonly MetricsRow[]): string {
     `last mean return ${formatCompact(lastFinite(column(rows, "episode_return_mean")))}`,
     `best ${formatCompact(Math.max(...column(rows, "episode_return_mean").filter((v) => Number.isFinite(v))))}`,
   ];
+  const lastEval = lastFinite(column(rows, EVAL_RETURN_MEAN));
+  if (Number.isFinite(lastEval)) parts.push(`last eval ${formatCompact(lastEval)}`);
   return parts.join("  ·  ");
 }
 
@@ -187,11 +197,22 @@ function buildPanels(rows: readonly MetricsRow[], xKey: string): { main: PanelSp
     { key: "episode_return_mean", label: "per update", x, y: returns, color: PALETTE[0], strokeWidth: 2 },
     { labelRaw: true, always: true },
   );
+  // Periodic deterministic evaluations: only the rows that hold one, joined point to point.
+  const evalRows = rows.filter((row) => Number.isFinite(row[EVAL_RETURN_MEAN] ?? NaN));
+  const bands: Band[] = [];
+  if (evalRows.length > 0) {
+    const ex = column(evalRows, xKey);
+    const mean = column(evalRows, EVAL_RETURN_MEAN);
+    const std = column(evalRows, EVAL_RETURN_STD).map((v) => (Number.isFinite(v) ? v : 0));
+    mainSeries.push({ key: EVAL_RETURN_MEAN, label: "deterministic eval (mean ± std)", x: ex, y: mean, color: EVAL_COLOR, strokeWidth: 2.2 });
+    bands.push({ key: "eval_return_band", x: ex, lo: mean.map((m, i) => m - (std[i] ?? 0)), hi: mean.map((m, i) => m + (std[i] ?? 0)), color: EVAL_COLOR });
+  }
   const main: PanelSpec = {
     title: "Mean episode return",
     xLabel,
     yLabel: "return",
     series: mainSeries,
+    ...(bands.length > 0 ? { bands } : {}),
     xInclude: 0,
   };
 

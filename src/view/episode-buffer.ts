@@ -18,6 +18,24 @@
  */
 import type { ChannelSpec, TopicSink } from "../log/topic-sink.js";
 
+/**
+ * An episode as plain transferable arrays (for a worker thread, `postMessage` with
+ * `episodeTransferList`): message i is on channel `channels[i]` at `times[i]`, its bytes are
+ * `bytes[ends[i-1] .. ends[i])`.
+ */
+export interface EpisodeTransfer {
+  readonly specs: readonly ChannelSpec[];
+  readonly channels: Int32Array;
+  readonly times: BigInt64Array;
+  readonly ends: Float64Array;
+  readonly bytes: Uint8Array;
+}
+
+/** The buffers to transfer (not copy) with an `EpisodeTransfer`. */
+export function episodeTransferList(t: EpisodeTransfer): ArrayBuffer[] {
+  return [t.channels.buffer, t.times.buffer, t.ends.buffer, t.bytes.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
 interface Recorded {
   readonly channel: number;
   readonly timeNs: bigint;
@@ -73,6 +91,58 @@ export class EpisodeBuffer implements TopicSink {
     this.messages.length = 0;
   }
 
+  /** Log time span from the first to the last message (ns; 0 when empty). */
+  get durationNs(): bigint {
+    const first = this.messages[0];
+    const last = this.messages[this.messages.length - 1];
+    return first && last ? last.timeNs - first.timeNs : 0n;
+  }
+
+  /** A copy of the episode as transferable arrays (see `EpisodeTransfer`). */
+  toTransfer(): EpisodeTransfer {
+    const n = this.messages.length;
+    const channels = new Int32Array(n);
+    const times = new BigInt64Array(n);
+    const ends = new Float64Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const m = this.messages[i]!;
+      channels[i] = m.channel;
+      times[i] = m.timeNs;
+      total += m.data.byteLength;
+      ends[i] = total;
+    }
+    const bytes = new Uint8Array(total);
+    for (let i = 0, at = 0; i < n; i++) {
+      const d = this.messages[i]!.data;
+      bytes.set(d, at);
+      at += d.byteLength;
+    }
+    return { specs: this.specs.slice(), channels, times, ends, bytes };
+  }
+
+  /** The episode of a transfer (messages are views into its `bytes`). */
+  static fromTransfer(t: EpisodeTransfer): EpisodeBuffer {
+    const buf = new EpisodeBuffer();
+    for (const spec of t.specs) buf.addChannel(spec);
+    for (let i = 0, start = 0; i < t.channels.length; i++) {
+      const end = t.ends[i]!;
+      buf.publish(t.channels[i]!, t.times[i]!, t.bytes.subarray(start, end));
+      start = end;
+    }
+    return buf;
+  }
+
+  /** Registers this buffer's channels on `target` (once; `playTo` reuses them), e.g. to advertise them before playing. */
+  advertise(target: TopicSink): void {
+    let ids = this.targets.get(target);
+    if (!ids) {
+      ids = [];
+      this.targets.set(target, ids);
+    }
+    for (let i = ids.length; i < this.specs.length; i++) ids.push(target.addChannel(this.specs[i]!));
+  }
+
   /**
    * Publishes the messages to `target` in order, sleeping so that log-time gaps take
    * gap / speed of wall time. Resolves when done (or aborted).
@@ -80,12 +150,8 @@ export class EpisodeBuffer implements TopicSink {
   async playTo(target: TopicSink, options: PlayOptions = {}): Promise<void> {
     const speed = options.speed ?? 1;
     const { signal } = options;
-    let ids = this.targets.get(target);
-    if (!ids) {
-      ids = [];
-      this.targets.set(target, ids);
-    }
-    for (let i = ids.length; i < this.specs.length; i++) ids.push(target.addChannel(this.specs[i]!));
+    this.advertise(target);
+    const ids = this.targets.get(target)!;
     const messages = this.messages.slice();
     do {
       const t0 = messages[0]?.timeNs ?? 0n;
