@@ -75,13 +75,13 @@ describe("algo:= on any training launch file", () => {
 });
 
 describe("hopper_trpo.launch.yaml", () => {
-  it("loads TRPO's reference configuration on 2048-sample batches", async () => {
+  it("loads TRPO's reference configuration, tuned as sb3-contrib's, on 2048-sample batches", async () => {
     const { config, args } = await loadLaunch("launch/hopper_trpo.launch.yaml", {});
     expect(args).toEqual({ algo: "trpo", seed: "1", total_steps: "1000000", run_dir: "runs/hopper_trpo", num_envs: "4" });
     expect(config).toMatchObject({ robot: "hopper", sim: "hopper", algo: "trpo", num_envs: 4 });
     expect(config.num_envs * config.ppo.n_steps).toBe(2048);
     expect([config.ppo.gamma, config.ppo.gae_lambda]).toEqual([0.99, 0.97]);
-    expect(config.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.5, vf_lr: 1e-3, vf_epochs: 5, vf_num_minibatches: 32 });
-    expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64] });
+    expect(config.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.8, vf_lr: 1e-3, vf_epochs: 20, vf_num_minibatches: 32 });
+    expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: 0, value_hidden: [64, 64] });
   });
 });
