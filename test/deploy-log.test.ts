@@ -2,7 +2,8 @@
  * Deploy session logs (src/log/deploy-recorder.ts): a short sim deploy of the committed hopper
  * policy writes a ROS 2 MCAP that @mcap/core's indexed reader reads (profile, schemas, CDR,
  * QoS metadata, session metadata), whose commands are exactly what the sim transport received;
- * `replay --summary` reads it and `--resim` refuses it in one line; through the CLI, Ctrl-C
+ * `replay --summary` reads it and `--resim` re-simulates it exactly (more in
+ * test/replay-deploy.test.ts); through the CLI, Ctrl-C
  * leaves a complete file, SIGKILL a file readable up to its last chunk; `--view` serves the
  * same channels to a Foxglove client. A ROS 2 transport (a stand-in port fed with sensor
  * messages, ROS 2 not being installed) logs what it received.
@@ -225,7 +226,7 @@ describe("deploy session log (sim transport, in process)", () => {
     expect(end.get("length")).toBe(String(result.policySteps));
     expect(end.get("sim_steps")).toBe(String(simSteps));
 
-    // replay --summary's reader agrees; --resim refuses deploy logs.
+    // replay --summary's reader agrees; --resim re-simulates the sim deploy log exactly.
     const log = readEpisodeLog(file);
     expect(log.complete).toBe(true);
     const summary = summarizeEpisodeLog(log);
@@ -240,8 +241,11 @@ describe("deploy session log (sim transport, in process)", () => {
     expect(replay.stdout).toContain("source deploy");
     expect(replay.stdout).toContain(`episode: ${result.policySteps} steps`);
     const resim = spawnSync(process.execPath, [BIN, "replay", "--resim", file], { encoding: "utf8", env: env() });
-    expect(resim.status).toBe(2);
-    expect(resim.stderr.trim()).toBe(`locomote: ${file}: no "locomote.initial_state" metadata: only simulation episode logs (training/eval recordings) can be re-simulated`);
+    expect(resim.stderr).toBe("");
+    expect(resim.status).toBe(0);
+    expect(resim.stdout).toContain("deploy session log of the simulated robot (transport sim)");
+    expect(resim.stdout).toContain(`re-ran sim "hopper" for ${simSteps} steps`);
+    expect(resim.stdout).toContain("divergence: exactly 0");
   });
 
   it("log_dir: null writes no file", async () => {

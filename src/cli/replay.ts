@@ -126,7 +126,10 @@ export function formatSummary(s: EpisodeLogSummary): string {
   return `${lines.join("\n")}\n`;
 }
 
+const sig = (x: number): string => (x === 0 ? "0" : x === Infinity ? "inf (NaN on one side)" : x.toPrecision(3));
+
 export function formatResim(r: ResimReport): string {
+  if (r.kind !== "episode") return formatDeployResim(r);
   const lines = [`${r.file}: re-simulated ${r.steps} steps of sim "${r.sim}" from the recorded initial state`];
   if (r.exact) {
     lines.push("  divergence: exactly 0 (every joint position and velocity, observation element and reward is bit-identical)");
@@ -139,6 +142,50 @@ export function formatResim(r: ResimReport): string {
   for (const j of r.joints) lines.push(`    ${j.name.padEnd(w)}  position ${d(j.position).padEnd(20)} velocity ${d(j.velocity)}`);
   const worst = [...r.observation].sort((a, b) => b.max_abs - a.max_abs)[0];
   if (worst) lines.push(`  observation: max |Δ| ${d(worst)} in ${worst.name}`);
-  lines.push(`  reward: max |Δ| ${d(r.reward)}`);
+  if (r.reward) lines.push(`  reward: max |Δ| ${d(r.reward)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A deploy session log's re-simulation: exactness (sim transport) or the sim-to-real gap (robot). */
+function formatDeployResim(r: ResimReport): string {
+  const robot = r.kind === "deploy_robot";
+  const lines = [
+    robot
+      ? `${r.file}: deploy session log of a robot (transport ros2) — sim-to-real gap report`
+      : `${r.file}: deploy session log of the simulated robot (transport sim) — re-simulation check`,
+    `  re-ran sim "${r.sim}" for ${r.steps} steps (${num(r.duration_s)} s at dt ${r.dt} s) on the recorded ${r.commands_topic ?? "/policy/action"}`,
+  ];
+  for (const n of r.notes) lines.push(`  - ${n}`);
+  if (r.exact && !robot) {
+    lines.push(`  divergence: exactly 0 (every joint position and velocity at each of the ${r.steps} sim steps, every /policy/observation and reward is bit-identical to the recording)`);
+    return `${lines.join("\n")}\n`;
+  }
+  lines.push(
+    robot
+      ? "  Δ = sim − robot per joint: how far the simulation, driven by the robot's commands from the robot's initial state, drifts from what the robot did"
+      : `  divergence: max |Δ| ${sig(r.max_abs)}, first at sim step ${r.first_divergent_step} — not bit-identical: another build, physics or sim transport than the recording's`,
+  );
+  const at = r.joints[0]?.position.at.map((a) => `at ${a.time_s} s`) ?? [];
+  const header = ["joint", "", "max |Δ|", "at t (s)", "RMS", ...at];
+  const rows: string[][] = [];
+  for (const j of r.joints) {
+    for (const [what, d] of [["position", j.position], ["velocity", j.velocity]] as const) {
+      if (d.samples === 0) {
+        rows.push([j.name, what, "not recorded", "", "", ...d.at.map(() => "")]);
+        continue;
+      }
+      rows.push([j.name, what, sig(d.max_abs), d.time_s === null ? "-" : d.time_s.toFixed(3), sig(d.rms), ...d.at.map((a) => (a.abs === null ? "-" : sig(a.abs)))]);
+    }
+  }
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const fmt = (row: readonly string[]): string => `    ${row.map((x, c) => (c < 2 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join("  ")}`.trimEnd();
+  lines.push(fmt(header));
+  for (const row of rows) lines.push(fmt(row));
+  lines.push("  (positions in rad or m, velocities in rad/s or m/s, as the joint is a hinge or a slide; '-': the log is shorter)");
+  if (!robot) {
+    const worst = [...r.observation].sort((a, b) => b.max_abs - a.max_abs)[0];
+    if (worst) lines.push(`  observation: max |Δ| ${sig(worst.max_abs)} in ${worst.name}`);
+    if (r.reward) lines.push(`  reward: max |Δ| ${sig(r.reward.max_abs)}`);
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -49,9 +49,10 @@
  *                                launch file and arguments, the validated deploy config,
  *                                controller and its joints, element names; written at the first tick
  *   "locomote.sim_initial_state" sim only: qpos/qvel (float64, exact) and observation at log time 0.
- *                                Not named "locomote.initial_state": `replay --resim` applies
- *                                one /policy/action per sim step, and a deploy's sim steps apply
- *                                start-up, fade and safety commands too, so it refuses deploy logs
+ *                                Not named "locomote.initial_state" (an evaluation log's): a deploy's
+ *                                sim steps apply the recorded /<controller>/commands (start-up, fade
+ *                                and safety commands included), which is how `replay --resim`
+ *                                re-runs a deploy log (src/log/resim.ts)
  *   "locomote.episode"           at the end: policy steps (= /policy/action messages), return and
  *                                reward terms (sim), stop reason (interrupted = a signal or a
  *                                lifecycle shutdown, truncated = duration_s), safety trips,
