@@ -21,26 +21,36 @@ export interface ExportInput {
   updates: number;
 }
 
+/**
+ * The manifest fields that describe the policy itself (robot, joints, specs, normalization,
+ * action scaling, network), shared by the exported artifact and the trainer's in-memory snapshot.
+ */
+export function policyDescription(task: TaskDefinition, config: TrainConfig, model: ActorCritic, obsNorm: ObservationNormalizer) {
+  const spec = task.spec;
+  return {
+    robot: spec.robot,
+    sim: config.sim,
+    joints: spec.actuators.map((a) => a.joint),
+    spec,
+    observation_normalization: obsNorm.enabled
+      ? { mean: Array.from(obsNorm.stats.mean), var: Array.from(obsNorm.stats.var), clip: obsNorm.clip, epsilon: obsNorm.epsilon }
+      : null,
+    action_scaling: { squash: "tanh" as const, low: [...spec.action.low], high: [...spec.action.high] },
+    network: {
+      obs_dim: spec.observation.names.length,
+      act_dim: spec.action.names.length,
+      hidden: [...config.policy.hidden],
+      activation: config.policy.activation,
+      log_std: Array.from(model.exportLogStd()),
+    },
+  };
+}
+
 export async function exportPolicy(dir: string, input: ExportInput): Promise<void> {
   const { task, config, model, obsNorm } = input;
-  const spec = task.spec;
   await savePolicy(dir, {
     manifest: {
-      robot: spec.robot,
-      sim: config.sim,
-      joints: spec.actuators.map((a) => a.joint),
-      spec,
-      observation_normalization: obsNorm.enabled
-        ? { mean: Array.from(obsNorm.stats.mean), var: Array.from(obsNorm.stats.var), clip: obsNorm.clip, epsilon: obsNorm.epsilon }
-        : null,
-      action_scaling: { squash: "tanh", low: [...spec.action.low], high: [...spec.action.high] },
-      network: {
-        obs_dim: spec.observation.names.length,
-        act_dim: spec.action.names.length,
-        hidden: [...config.policy.hidden],
-        activation: config.policy.activation,
-        log_std: Array.from(model.exportLogStd()),
-      },
+      ...policyDescription(task, config, model, obsNorm),
       provenance: {
         algo: config.algo,
         launch_file: input.launchFile,

@@ -47,7 +47,7 @@ import { createUpdater, type UpdateStats } from "./algorithms.js";
 import { type CheckpointData, readLatestCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { closeOpenLogs } from "../log/open-logs.js";
 import { type ArtifactEvaluationResult, evaluateArtifact, evaluateFrozen, EvaluationInterruptedError, type EvaluateRecordOptions } from "./evaluate.js";
-import { exportPolicy } from "./export.js";
+import { exportPolicy, policyDescription } from "./export.js";
 import { type EpisodeRecord, RolloutCollector } from "./rollout.js";
 import { locomoteVersion } from "../log/mcap-log-writer.js";
 import type { TopicSink } from "../log/topic-sink.js";
@@ -579,25 +579,10 @@ function snapshotPolicy(
   obsNorm: ObservationNormalizer,
   at: { launchFile: string; envSteps: number; updates: number },
 ): FrozenPolicy {
-  const spec = task.spec;
   const manifest: PolicyManifest = {
     format: POLICY_FORMAT,
     format_version: POLICY_FORMAT_VERSION,
-    robot: spec.robot,
-    sim: config.sim,
-    joints: spec.actuators.map((a) => a.joint),
-    spec,
-    observation_normalization: obsNorm.enabled
-      ? { mean: Array.from(obsNorm.stats.mean), var: Array.from(obsNorm.stats.var), clip: obsNorm.clip, epsilon: obsNorm.epsilon }
-      : null,
-    action_scaling: { squash: "tanh", low: [...spec.action.low], high: [...spec.action.high] },
-    network: {
-      obs_dim: spec.observation.names.length,
-      act_dim: spec.action.names.length,
-      hidden: [...config.policy.hidden],
-      activation: config.policy.activation,
-      log_std: Array.from(model.exportLogStd()),
-    },
+    ...policyDescription(task, config, model, obsNorm),
     weights: { file: WEIGHTS_FILE, dtype: "float32", byte_length: 0, sha256: "", tensors: [] },
     provenance: {
       algo: config.algo,

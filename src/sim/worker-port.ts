@@ -38,11 +38,8 @@
  * dependency) and imports sim-worker.ts, so tests exercise the current sources, never a
  * possibly stale dist/.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { workerEntry } from "../util/worker-entry.js";
 import { allocBuffers, type ControlPort, type PortBuffers, sliceBuffers } from "../port/port.js";
 import type { PortSpec } from "../port/spec.js";
 import { AutoReset, type EpisodicPort } from "../port/wrappers/auto-reset.js";
@@ -241,7 +238,7 @@ export class WorkerPort implements EpisodicPort {
       throw new Error(`WorkerPort: episodes.maxSteps must be a positive integer, got ${maxEpisodeSteps}`);
     }
     const finalObs = new Float32Array(new SharedArrayBuffer(maxEpisodeSteps === null ? 0 : numEnvs * spec.observation.names.length * 4));
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url, "sim-worker", "WorkerPort");
     const handles: WorkerHandle[] = [];
     for (let k = 0; k < numThreads; k++) {
       const { start, count } = sliceOf(k + firstRemote, numWorkers, numEnvs);
@@ -406,42 +403,6 @@ export class WorkerPort implements EpisodicPort {
   }
 }
 
-/** How to start a worker: the compiled sibling, or the TypeScript source through a bootstrap. */
-function workerEntry(): { url: URL; extraData: Record<string, string> } {
-  const self = import.meta.url;
-  const compiled = new URL("./sim-worker.js", self);
-  if (!self.endsWith(".ts")) return { url: compiled, extraData: {} };
-  const hooks = new URL("./dev-worker-hooks.mjs", self);
-  if (!existsSync(fileURLToPath(hooks))) throw new Error(`WorkerPort: running from sources but ${fileURLToPath(hooks)} is missing`);
-  const require = createRequire(self);
-  let typescript: string;
-  let typescriptVersion: string;
-  try {
-    typescript = pathToFileURL(require.resolve("typescript")).href;
-    typescriptVersion = (require("typescript/package.json") as { version: string }).version;
-  } catch {
-    throw new Error("WorkerPort: running from TypeScript sources needs the `typescript` dev dependency (or run the compiled dist/)");
-  }
-  const hooksData = { typescript, typescriptVersion, cacheDir: devCacheDir(fileURLToPath(self)) };
-  const bootstrap = [
-    'import { register } from "node:module";',
-    'import { workerData } from "node:worker_threads";',
-    "register(workerData.devHooks, { data: JSON.parse(workerData.devHooksData) });",
-    "await import(workerData.devEntry);",
-  ].join("\n");
-  return {
-    url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
-    extraData: { devHooks: hooks.href, devHooksData: JSON.stringify(hooksData), devEntry: new URL("./sim-worker.ts", self).href },
-  };
-}
-
-/** node_modules/.cache/locomote-worker-ts of the nearest package with node_modules, or null. */
-function devCacheDir(from: string): string | null {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "locomote-worker-ts");
-    if (dirname(dir) === dir) return null;
-  }
-}
 
 function waitReady(thread: Worker, k: number): Promise<void> {
   return new Promise((resolve, reject) => {

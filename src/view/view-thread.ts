@@ -21,11 +21,8 @@
  * Every episode played registers its channels on one shared set (one server channel per topic
  * and type), so viewers keep one /tf, one /joint_states, … across episodes.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "../util/worker-entry.js";
 import { type EpisodeBuffer, type EpisodeTransfer, episodeTransferList } from "./episode-buffer.js";
 import type { LiveViewOptions } from "./live-view-server.js";
 
@@ -102,7 +99,7 @@ export class LiveViewThread {
    * (port in use, a non-loopback host without `allowRemote`, …).
    */
   static async start(options: LiveViewOptions = {}): Promise<LiveViewThread> {
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url, "view-worker", "LiveViewThread");
     const worker = new Worker(entry.url, {
       workerData: { options, ...entry.extraData },
       name: "locomote-live-view",
@@ -185,42 +182,5 @@ export class LiveViewThread {
   private settleAll(): void {
     for (const resolve of this.pending.values()) resolve(false);
     this.pending.clear();
-  }
-}
-
-/** How to start the worker: the compiled sibling, or the TypeScript source through a bootstrap (as WorkerPort does). */
-function workerEntry(): { url: URL; extraData: Record<string, string> } {
-  const self = import.meta.url;
-  const compiled = new URL("./view-worker.js", self);
-  if (!self.endsWith(".ts")) return { url: compiled, extraData: {} };
-  const hooks = new URL("../sim/dev-worker-hooks.mjs", self);
-  if (!existsSync(fileURLToPath(hooks))) throw new Error(`LiveViewThread: running from sources but ${fileURLToPath(hooks)} is missing`);
-  const require = createRequire(self);
-  let typescript: string;
-  let typescriptVersion: string;
-  try {
-    typescript = pathToFileURL(require.resolve("typescript")).href;
-    typescriptVersion = (require("typescript/package.json") as { version: string }).version;
-  } catch {
-    throw new Error("LiveViewThread: running from TypeScript sources needs the `typescript` dev dependency (or run the compiled dist/)");
-  }
-  const hooksData = { typescript, typescriptVersion, cacheDir: devCacheDir(fileURLToPath(self)) };
-  const bootstrap = [
-    'import { register } from "node:module";',
-    'import { workerData } from "node:worker_threads";',
-    "register(workerData.devHooks, { data: JSON.parse(workerData.devHooksData) });",
-    "await import(workerData.devEntry);",
-  ].join("\n");
-  return {
-    url: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`),
-    extraData: { devHooks: hooks.href, devHooksData: JSON.stringify(hooksData), devEntry: new URL("./view-worker.ts", self).href },
-  };
-}
-
-/** node_modules/.cache/locomote-worker-ts of the nearest package with node_modules, or null. */
-function devCacheDir(from: string): string | null {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules", ".cache", "locomote-worker-ts");
-    if (dirname(dir) === dir) return null;
   }
 }
