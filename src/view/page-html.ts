@@ -45,8 +45,9 @@ canvas { display: block; width: 100%; height: 100%; }
 table { width: 100%; border-collapse: collapse; font-size: 12.5px; }
 th { text-align: left; color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--line); padding: 4px 6px; }
 td { padding: 3px 6px; border-bottom: 1px solid #eef1f5; font-variant-numeric: tabular-nums; }
-td.topic { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
-td.type { color: var(--muted); }
+td.topic { font-family: ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
+td.type { color: var(--muted); overflow-wrap: anywhere; }
+td.num, th.num { white-space: nowrap; }
 td.num { text-align: right; }
 .topics { overflow: auto; min-height: 0; }
 .note { font-size: 12px; color: var(--muted); }
