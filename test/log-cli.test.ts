@@ -164,6 +164,8 @@ describe("eval --record and replay", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     };
     oneLine(cli(["replay", join(tmp, "nope.mcap")]), /nope\.mcap: no such file/);
+    oneLine(cli(["replay", join(recordDir, "episode-0000.mcap"), "--rate", "2"]), /^locomote: replay: --rate is the playback speed of --serve; it needs --serve$/);
+    oneLine(cli(["eval", "test/fixtures/deploy-hopper-policy", "--rate", "2"]), /^locomote: eval: --rate is the live view's playback speed; it needs --view$/);
     const text = join(tmp, "not.mcap");
     writeFileSync(text, "hello, world\n");
     oneLine(cli(["replay", text]), /not\.mcap: not an MCAP file \(expected the MCAP magic bytes/);

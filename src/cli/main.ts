@@ -76,13 +76,14 @@ export function buildProgram(): Command {
     .option("--view-host <host>", "interface the live view binds (default 127.0.0.1; non-loopback needs --view-allow-remote)")
     .option("--view-allow-remote", "allow --view-host to be a non-loopback interface (the live view has no authentication)")
     .option("--rate <x>", "playback speed of --view (1 = real time, 2 = twice as fast)", parsePositiveNumber, 1)
-    .action(async (dirArg: string | undefined, opts: { episodes: number; seed: number; numEnvs?: number; json?: boolean; record?: string; view?: string | boolean; viewHost?: string; viewAllowRemote?: boolean; rate: number }) => {
+    .action(async (dirArg: string | undefined, opts: { episodes: number; seed: number; numEnvs?: number; json?: boolean; record?: string; view?: string | boolean; viewHost?: string; viewAllowRemote?: boolean; rate: number }, cmd: Command) => {
       const { giveBackViewWord, parseViewFlags } = await import("./view-options.js");
       const back = giveBackViewWord(opts.view, dirArg === undefined ? [] : [dirArg]);
       const [dir, extra] = back.words;
       if (dir === undefined) throw new UsageError("eval: missing the policy folder (e.g. locomote eval runs/hopper_ppo/policy)");
       if (extra !== undefined) throw new UsageError(`eval: unexpected argument "${extra}"`);
       const view = parseViewFlags({ port: back.port, viewHost: opts.viewHost, viewAllowRemote: opts.viewAllowRemote }, "eval");
+      if (!view && cmd.getOptionValueSource("rate") === "cli") throw new UsageError("eval: --rate is the live view's playback speed; it needs --view");
       const { view: _v, viewHost: _h, viewAllowRemote: _a, ...rest } = opts;
       const { runEval } = await import("./eval.js");
       process.exitCode = await runEval(dir, { ...rest, ...(view ? { view } : {}) });
@@ -100,7 +101,7 @@ export function buildProgram(): Command {
     .option("--loop", "--serve: start over at the end, until Ctrl-C")
     .option("--view-host <host>", "interface --serve binds (default 127.0.0.1; non-loopback needs --view-allow-remote)")
     .option("--view-allow-remote", "allow --view-host to be a non-loopback interface (the live view has no authentication)")
-    .action(async (fileArg: string | undefined, opts: { summary?: boolean; resim?: boolean; json?: boolean; serve?: string | boolean; rate: number; loop?: boolean; viewHost?: string; viewAllowRemote?: boolean }) => {
+    .action(async (fileArg: string | undefined, opts: { summary?: boolean; resim?: boolean; json?: boolean; serve?: string | boolean; rate: number; loop?: boolean; viewHost?: string; viewAllowRemote?: boolean }, cmd: Command) => {
       const { giveBackViewWord, parseViewFlags } = await import("./view-options.js");
       const back = giveBackViewWord(opts.serve, fileArg === undefined ? [] : [fileArg]);
       const [file, extra] = back.words;
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
       const modes = [opts.summary && "--summary", opts.resim && "--resim", serve && "--serve"].filter((m) => typeof m === "string");
       if (modes.length > 1) throw new UsageError(`replay: ${modes.join(" and ")} are exclusive (pick one)`);
       if (!serve && opts.loop) throw new UsageError("replay: --loop needs --serve");
+      if (!serve && cmd.getOptionValueSource("rate") === "cli") throw new UsageError("replay: --rate is the playback speed of --serve; it needs --serve");
       if (serve && opts.json) throw new UsageError("replay: --json does not apply to --serve");
       const { runReplay } = await import("./replay.js");
       process.exitCode = await runReplay(file, {
