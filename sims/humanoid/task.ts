@@ -32,7 +32,7 @@ import type { ActuatorSpec, PortSpec } from "../../src/port/spec.js";
 import { coordinateNames, velocityNames, type RobotDescription } from "../../src/robot/description.js";
 import { loadRobot } from "../../src/robot/load.js";
 import type { TaskDefinition, TaskInstance, TaskStateSpec } from "../../src/sim/task.js";
-import { linkIndices, robotTaskState } from "../../src/sim/task-state.js";
+import { ArticulatedState, robotTaskState } from "../../src/sim/task-state.js";
 import type { Rng } from "../../src/util/rng.js";
 import { HUMANOID_METRICS, HUMANOID_V5, type HumanoidTaskConfig } from "./config.js";
 
@@ -84,17 +84,10 @@ export function humanoidSpec(desc: RobotDescription, cfg: HumanoidTaskConfig): P
 
 export class HumanoidInstance implements TaskInstance {
   readonly art: FloatingArticulation;
-  /** The engine's state as read back after the last reset/step (what obs and rewards use). */
+  /** The state API, and the engine's state as read back after the last reset/step (`state.qpos`, `state.qvel`). */
+  private readonly state: ArticulatedState;
   private readonly qpos: Float64Array;
   private readonly qvel: Float64Array;
-  /** The coordinates the last reset/setState placed the world at (exact; quaternion as given). */
-  private readonly setQpos: Float64Array;
-  private readonly setQvel: Float64Array;
-  /** True until the first step after a reset/setState: `readState` reports setQpos/setQvel. */
-  private atSetState = false;
-  /** Per `state.links` entry, its index among the articulation's links. */
-  private readonly linkIndex: Int32Array;
-  private readonly qpos0: Float64Array;
   private readonly ctrl: Float64Array;
   private readonly low: Float64Array;
   private readonly high: Float64Array;
@@ -105,23 +98,14 @@ export class HumanoidInstance implements TaskInstance {
 
   constructor(desc: RobotDescription, private readonly cfg: HumanoidTaskConfig, physics: FloatingArticulationOptions, state: TaskStateSpec = robotTaskState(desc)) {
     this.art = new FloatingArticulation(desc, physics);
-    if (state.nq !== this.art.nq || state.nv !== this.art.nv) throw new Error(`robot "${desc.name}": state nq/nv ${state.nq}/${state.nv}, articulation ${this.art.nq}/${this.art.nv}`);
-    this.qpos = new Float64Array(this.art.nq);
-    this.qvel = new Float64Array(this.art.nv);
-    this.setQpos = new Float64Array(this.art.nq);
-    this.setQvel = new Float64Array(this.art.nv);
-    this.linkIndex = linkIndices(state.links, this.art.linkNames, desc.name);
-    this.qpos0 = new Float64Array(desc.qpos0);
-    // A new articulation stands at qpos0 with zero velocity and controls, as setState puts it.
-    this.setQpos.set(this.qpos0);
-    this.atSetState = true;
+    this.state = new ArticulatedState(this.art, desc, state);
+    this.qpos = this.state.qpos;
+    this.qvel = this.state.qvel;
     this.ctrl = new Float64Array(this.art.nu);
     this.low = new Float64Array(desc.actuators.map((a) => a.ctrlRange[0]));
     this.high = new Float64Array(desc.actuators.map((a) => a.ctrlRange[1]));
     this.wrench = new Float64Array(6 * this.art.bodyNames.length);
     this.dt = desc.physics.timestep * cfg.frameSkip;
-    this.art.readQpos(this.qpos);
-    this.art.readQvel(this.qvel);
   }
 
   get terminated(): boolean {
@@ -129,49 +113,31 @@ export class HumanoidInstance implements TaskInstance {
   }
 
   reset(rng: Rng, obs: Float32Array): void {
-    const s = this.cfg.resetNoiseScale;
-    const { setQpos, setQvel } = this;
-    for (let i = 0; i < setQpos.length; i++) setQpos[i] = this.qpos0[i]! + rng.range(-s, s);
-    for (let i = 0; i < setQvel.length; i++) setQvel[i] = rng.range(-s, s);
-    this.place(obs);
+    this.state.drawReset(rng, this.cfg.resetNoiseScale);
+    this.placed(obs);
   }
 
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>, obs: Float32Array): void {
-    const { setQpos, setQvel } = this;
-    if (qpos.length < setQpos.length || qvel.length < setQvel.length) {
-      throw new RangeError(`setState: qpos/qvel of length ${qpos.length}/${qvel.length}, expected ${setQpos.length}/${setQvel.length}`);
-    }
-    for (let i = 0; i < setQpos.length; i++) setQpos[i] = qpos[i]!;
-    for (let i = 0; i < setQvel.length; i++) setQvel[i] = qvel[i]!;
-    this.place(obs);
+    this.state.set(qpos, qvel);
+    this.placed(obs);
   }
 
   readState(qpos: Float64Array, qvel: Float64Array): void {
-    const q = this.atSetState ? this.setQpos : this.qpos;
-    const v = this.atSetState ? this.setQvel : this.qvel;
-    for (let i = 0; i < q.length; i++) qpos[i] = q[i]!;
-    for (let i = 0; i < v.length; i++) qvel[i] = v[i]!;
+    this.state.readState(qpos, qvel);
   }
 
   readLinkPoses(out: Float64Array): void {
-    const li = this.linkIndex;
-    for (let k = 0; k < li.length; k++) this.art.linkPose(li[k]!, out, 7 * k);
+    this.state.readLinkPoses(out);
   }
 
   readEfforts(out: Float64Array): void {
-    this.art.readActuatorForces(out);
+    this.state.readEfforts(out);
   }
 
-  /** Reset's common part: a fresh world at (setQpos, setQvel), zero controls, the observation. */
-  private place(obs: Float32Array): void {
-    const { qpos, qvel } = this;
-    this.art.setState(this.setQpos, this.setQvel);
+  /** Reset's common part after the world was placed: zero controls, the observation. */
+  private placed(obs: Float32Array): void {
     this.ctrl.fill(0);
     this.art.setControl(this.ctrl);
-    // Read back what the (single-precision) engine holds: the normalized quaternion.
-    this.art.readQpos(qpos);
-    this.art.readQvel(qvel);
-    this.atSetState = true;
     this.done = false;
     this.writeObs(obs);
   }
@@ -194,9 +160,7 @@ export class HumanoidInstance implements TaskInstance {
     const xBefore = this.com[0]!;
     this.art.setControl(ctrl);
     this.art.step(cfg.frameSkip);
-    this.atSetState = false;
-    this.art.readQpos(this.qpos);
-    this.art.readQvel(this.qvel);
+    this.state.stepped();
     this.art.massCenter(this.com);
     const xAfter = this.com[0]!;
     const vx = (xAfter - xBefore) / this.dt;
