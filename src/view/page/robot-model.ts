@@ -7,6 +7,7 @@
  * as that segment with round caps of its radius: exactly the capsule's outline in an
  * orthographic view.
  */
+import { quatFromRpy } from "../../physics/spatial.js";
 
 export type Vec3 = [number, number, number];
 /** Quaternion [x, y, z, w]. */
@@ -83,19 +84,6 @@ export function transformPoint(a: Pose, v: Vec3): Vec3 {
   return [a.p[0] + r[0], a.p[1] + r[1], a.p[2] + r[2]];
 }
 
-/** URDF rpy (fixed axes X, then Y, then Z) → quaternion. */
-export function rpyToQuat(roll: number, pitch: number, yaw: number): Quat {
-  const cr = Math.cos(roll / 2), sr = Math.sin(roll / 2);
-  const cp = Math.cos(pitch / 2), sp = Math.sin(pitch / 2);
-  const cy = Math.cos(yaw / 2), sy = Math.sin(yaw / 2);
-  return [
-    sr * cp * cy - cr * sp * sy,
-    cr * sp * cy + sr * cp * sy,
-    cr * cp * sy - sr * sp * cy,
-    cr * cp * cy + sr * sp * sy,
-  ];
-}
-
 function numbers(text: string | null, n: number, fallback: number): number[] {
   const out = (text ?? "").trim().split(/\s+/).filter((s) => s.length > 0).map(Number);
   while (out.length < n) out.push(fallback);
@@ -111,7 +99,7 @@ function originOf(el: Element): Pose {
   if (!o) return IDENTITY;
   const [x, y, z] = numbers(o.getAttribute("xyz"), 3, 0) as Vec3;
   const [r, p, w] = numbers(o.getAttribute("rpy"), 3, 0) as Vec3;
-  return { p: [x, y, z], q: rpyToQuat(r, p, w) };
+  return { p: [x, y, z], q: quatFromRpy(r, p, w) };
 }
 
 function geometryOf(el: Element): ShapeGeometry | undefined {
