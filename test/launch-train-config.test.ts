@@ -13,7 +13,7 @@ describe("TrainConfigSchema", () => {
       run_dir: "runs/hopper_ppo",
       num_envs: 4,
       num_workers: 0,
-      policy: { hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64] },
+      policy: { hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64], critic_time_feature: false },
       normalize: { observation: true, reward: true, clip_observation: 10, clip_reward: 10 },
       ppo: {
         n_steps: 512,

@@ -67,8 +67,9 @@ describe("ppoPenaltyUpdate", () => {
     const optimizer = new Adam(model.params.map((p) => p.length), 3e-3, 1e-5);
     const n = 256;
     const rand = (k: number): Float32Array => Float32Array.from({ length: k }, () => rng.normal());
+    const obs = rand(n * 3);
     const batch: RolloutBatch = {
-      size: n, obs: rand(n * 3), preTanh: rand(n * 2), logpGauss: new Float32Array(n), logJac: new Float32Array(n), values: rand(n),
+      size: n, obs, valueObs: obs, valueObsDim: 3, preTanh: rand(n * 2), logpGauss: new Float32Array(n), logJac: new Float32Array(n), values: rand(n),
       rewards: rand(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n), truncValues: rand(n), lastValues: rand(1),
       advantages: rand(n), returns: rand(n),
     };

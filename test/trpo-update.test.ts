@@ -39,6 +39,8 @@ function makeBatch(model: ActorCritic, n: number, seed: number): RolloutBatch {
   return {
     size: n,
     obs,
+    valueObs: obs,
+    valueObsDim: obs.length / n,
     preTanh: u,
     logpGauss: logp,
     logJac,

@@ -16,8 +16,9 @@ async function main(): Promise<void> {
   const opt = new Adam(model.params.map((p) => p.length), 3e-4, 1e-5);
   const N = 4096;
   const rand = (k: number): Float32Array => Float32Array.from({ length: k }, () => rng.normal());
+  const obs = rand(N * obsDim);
   const batch: RolloutBatch = {
-    size: N, obs: rand(N * obsDim), preTanh: rand(N * actDim), logpGauss: rand(N), logJac: rand(N), values: rand(N), rewards: rand(N),
+    size: N, obs, valueObs: obs, valueObsDim: obsDim, preTanh: rand(N * actDim), logpGauss: rand(N), logJac: rand(N), values: rand(N), rewards: rand(N),
     terminated: new Uint8Array(N), truncated: new Uint8Array(N), truncValues: rand(N), lastValues: rand(1), advantages: rand(N), returns: rand(N),
   };
   for (const mb of [64, 128, 256, 512, 1024, 2048]) {

@@ -47,7 +47,7 @@ function makeBatch(model: ActorCritic, rng: Rng): RolloutBatch {
   const logJac = new Float32Array(N);
   sampleTanhGaussian(rng, mu, model.exportLogStd(), N, actDim, u, new Float32Array(N * actDim), logp, logJac);
   return {
-    size: N, obs, preTanh: u, logpGauss: logp, logJac, values: rand(N), rewards: rand(N),
+    size: N, obs, valueObs: obs, valueObsDim: obsDim, preTanh: u, logpGauss: logp, logJac, values: rand(N), rewards: rand(N),
     terminated: new Uint8Array(N), truncated: new Uint8Array(N), truncValues: rand(N), lastValues: rand(1), advantages: rand(N), returns: rand(N),
   };
 }

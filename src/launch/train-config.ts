@@ -100,6 +100,13 @@ export const PolicyConfigSchema = section("policy settings", {
   log_std_init: num().default(-0.5),
   /** Hidden layer sizes of the value (critic) MLP, a separate network from the policy. */
   value_hidden: layers().default(() => [64, 64]),
+  /**
+   * Give the value network the fraction of the episode's time limit still ahead (1 − t/T), as
+   * RL Zoo's TimeFeatureWrapper does (for the whole agent there). The policy stays
+   * time-independent, so the exported policy and deployment are unchanged; a time-aware critic
+   * makes the time limit part of the task, so reaching it is terminal (no bootstrap).
+   */
+  critic_time_feature: bool().default(false),
 });
 
 export const NormalizeConfigSchema = section("normalization settings", {

@@ -28,6 +28,11 @@ export interface ActorCriticShape {
   valueHidden: readonly number[];
   activation: Activation;
   logStdInit: number;
+  /**
+   * Inputs of the value network (default `obsDim`): more when the critic also sees features the
+   * policy does not (the time feature, `RolloutOptions.timeFeature`), appended after the obs.
+   */
+  valueInputDim?: number;
 }
 
 interface DenseVars {
@@ -48,7 +53,7 @@ export class ActorCritic {
     // tfjs variable names are global to the process: suffix them so several models can coexist.
     const tag = `#${nextInstance++}`;
     this.pi = buildMlp("pi", shape.obsDim, shape.hidden, shape.actDim, 0.01, rng, tag);
-    this.vf = buildMlp("vf", shape.obsDim, shape.valueHidden, 1, 1, rng, tag);
+    this.vf = buildMlp("vf", shape.valueInputDim ?? shape.obsDim, shape.valueHidden, 1, 1, rng, tag);
     this.logStd = tf.variable(tf.fill([shape.actDim], shape.logStdInit) as tf.Tensor1D, true, `pi/log_std${tag}`);
     this.params = this.variables().map((v) => Float32Array.from(v.dataSync()));
   }
@@ -89,7 +94,7 @@ export class ActorCritic {
     return forward(this.pi, obs, this.shape.activation);
   }
 
-  /** State value, [batch]. */
+  /** State value, [batch], from the value inputs (`RolloutBatch.valueObs` rows). */
   value(obs: tf.Tensor2D): tf.Tensor1D {
     return tf.reshape(forward(this.vf, obs, this.shape.activation), [-1]) as tf.Tensor1D;
   }

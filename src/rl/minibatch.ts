@@ -75,6 +75,8 @@ export interface MinibatchStats extends MinibatchCoreStats {
 /** The rollout batch as tensors (free with `tf.dispose(Object.values(t))`). */
 export interface BatchTensors {
   obs: tf.Tensor2D;
+  /** The value network's inputs (a tensor of their own only when they are not `obs`). */
+  valueObs: tf.Tensor2D;
   u: tf.Tensor2D;
   logp: tf.Tensor1D;
   adv: tf.Tensor1D;
@@ -84,8 +86,11 @@ export interface BatchTensors {
 
 export function uploadBatch(batch: RolloutBatch, obsDim: number, actDim: number): BatchTensors {
   const n = batch.size;
+  const obs = tf.tensor2d(batch.obs.subarray(0, n * obsDim), [n, obsDim]);
+  const vd = batch.valueObsDim;
   return {
-    obs: tf.tensor2d(batch.obs.subarray(0, n * obsDim), [n, obsDim]),
+    obs,
+    valueObs: batch.valueObs === batch.obs ? obs : tf.tensor2d(batch.valueObs.subarray(0, n * vd), [n, vd]),
     u: tf.tensor2d(batch.preTanh.subarray(0, n * actDim), [n, actDim]),
     logp: tf.tensor1d(batch.logpGauss.subarray(0, n)),
     adv: tf.tensor1d(batch.advantages.subarray(0, n)),
@@ -150,7 +155,8 @@ export function runMinibatchEpochs(
           const pol = objective.policyLoss({ obs, u, oldLogp, adv, mu, newLogp, logRatio, ratio, logStd: model.logStd, oldMu, oldLogStd });
 
           const vClip = hp.clipRangeVf === null ? null : { oldV, range: hp.clipRangeVf };
-          const vLoss = valueLoss(model.value(obs), ret, vClip);
+          const valueObs = all.valueObs === all.obs ? obs : (tf.gather(all.valueObs, idx) as tf.Tensor2D);
+          const vLoss = valueLoss(model.value(valueObs), ret, vClip);
           const entropy = gaussianEntropyTf(model.logStd);
           const loss = tf.add(tf.sub(pol.loss, tf.mul(hp.entCoef, entropy)), tf.mul(hp.vfCoef, vLoss)) as tf.Scalar;
           const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));

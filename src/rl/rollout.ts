@@ -6,6 +6,14 @@
  * MLPs (mirrors of the tfjs networks), and fills a flat time-major buffer. Observations are
  * normalized (and the running stats updated) here; rewards are scaled here. Truncated steps
  * record V(final observation) for bootstrapping in GAE.
+ *
+ * Time feature (`timeFeature`): the value network also sees τ = 1 − t/T, the share of the
+ * episode's time limit T still ahead after t steps (RL Zoo's TimeFeatureWrapper, given here to
+ * the critic only: the policy, and so the exported artifact, stays time-independent). With a
+ * long horizon (Swimmer's γ 0.9999) a time-blind critic cannot tell 10 from 990 steps to go,
+ * and its advantages are mostly noise. The time limit is then part of the task: an episode cut
+ * at T is terminal (V = 0, no bootstrap); a cut for another reason (not at T) still bootstraps,
+ * with τ of the final observation.
  */
 import type { EpisodicPort } from "../port/wrappers/auto-reset.js";
 import type { Mlp } from "../policy/mlp.js";
@@ -18,6 +26,9 @@ export interface RolloutBatch {
   /** Number of samples (nSteps × numEnvs), time-major. */
   size: number;
   obs: Float32Array;
+  /** [size × valueObsDim] value-network inputs: `obs` itself, or obs rows + the time feature. */
+  valueObs: Float32Array;
+  valueObsDim: number;
   preTanh: Float32Array;
   logpGauss: Float32Array;
   logJac: Float32Array;
@@ -42,6 +53,13 @@ export interface RolloutOptions {
   nSteps: number;
   gamma: number;
   gaeLambda: number;
+  /** Give the critic the time feature (see the module comment), for this time limit. */
+  timeFeature?: { maxSteps: number };
+}
+
+/** Value-network inputs per observation for these options. */
+export function valueInputDim(obsDim: number, options: Pick<RolloutOptions, "timeFeature">): number {
+  return obsDim + (options.timeFeature ? 1 : 0);
 }
 
 export class RolloutCollector {
@@ -55,6 +73,13 @@ export class RolloutCollector {
   /** Normalized observations after the last step, for the bootstrap values. */
   private readonly lastObs: Float32Array;
   private readonly rowVal = new Float32Array(1);
+  /** Value inputs of `lastObs` (time feature) or `lastObs` itself. */
+  private readonly lastValueObs: Float32Array;
+  /** Value inputs of one final observation (truncation bootstrap). */
+  private readonly rowValueObs: Float32Array;
+  private readonly valueObsDim: number;
+  /** T of the time feature, 0 without it. */
+  private readonly timeLimit: number;
   private readonly episodeReturn: Float64Array;
   private readonly episodeLength: Int32Array;
   private readonly termNames: string[];
@@ -81,9 +106,18 @@ export class RolloutCollector {
     this.obsDim = port.spec.observation.names.length;
     this.actDim = port.spec.action.names.length;
     const N = n * T;
+    const obs = new Float32Array(N * this.obsDim);
+    this.timeLimit = options.timeFeature?.maxSteps ?? 0;
+    if (options.timeFeature && !(Number.isInteger(this.timeLimit) && this.timeLimit >= 1)) {
+      throw new Error(`RolloutCollector: timeFeature.maxSteps must be a positive integer, got ${this.timeLimit}`);
+    }
+    this.valueObsDim = valueInputDim(this.obsDim, options);
+    const vd = this.valueObsDim;
     this.batch = {
       size: N,
-      obs: new Float32Array(N * this.obsDim),
+      obs,
+      valueObs: this.timeLimit > 0 ? new Float32Array(N * vd) : obs,
+      valueObsDim: vd,
       preTanh: new Float32Array(N * this.actDim),
       logpGauss: new Float32Array(N),
       logJac: new Float32Array(N),
@@ -100,6 +134,8 @@ export class RolloutCollector {
     this.act = new Float32Array(n * this.actDim);
     this.rowObs = new Float32Array(this.obsDim);
     this.lastObs = new Float32Array(n * this.obsDim);
+    this.lastValueObs = this.timeLimit > 0 ? new Float32Array(n * vd) : this.lastObs;
+    this.rowValueObs = this.timeLimit > 0 ? new Float32Array(vd) : this.rowObs;
     this.episodeReturn = new Float64Array(n);
     this.episodeLength = new Int32Array(n);
     this.termNames = port.spec.metrics.filter((m) => m.startsWith("reward_"));
@@ -114,7 +150,7 @@ export class RolloutCollector {
 
   /** Collects one rollout and computes advantages/returns. */
   collect(pi: Mlp, vf: Mlp, logStd: Float32Array): RolloutBatch {
-    const { port, batch, obsNorm, numEnvs: n, obsDim: od, actDim: ad } = this;
+    const { port, batch, obsNorm, numEnvs: n, obsDim: od, actDim: ad, valueObsDim: vd } = this;
     const { obs: portObs, action, reward, terminated, truncated } = port.buffers;
     if (!this.started) {
       port.resetAll();
@@ -127,7 +163,8 @@ export class RolloutCollector {
       obsNorm.update(portObs, n);
       obsNorm.normalize(portObs, n, obsRow);
       pi.forward(obsRow, n, this.mu);
-      vf.forward(obsRow, n, batch.values.subarray(base, base + n));
+      const valueRow = this.timeLimit > 0 ? this.withTime(obsRow, n, 0, batch.valueObs.subarray(base * vd, (base + n) * vd)) : obsRow;
+      vf.forward(valueRow, n, batch.values.subarray(base, base + n));
       sampleTanhGaussian(
         this.rng,
         this.mu,
@@ -156,9 +193,10 @@ export class RolloutCollector {
         this.episodeReturn[i]! += reward[i]!;
         this.episodeLength[i]!++;
         for (let m = 0; m < this.termArrays.length; m++) this.episodeTerms[i * this.termArrays.length + m]! += this.termArrays[m]![i]!;
-        if (trunc && !term) {
+        if (trunc && !term && !(this.timeLimit > 0 && this.episodeLength[i]! >= this.timeLimit)) {
           obsNorm.normalize(port.finalObs.subarray(i * od, (i + 1) * od), 1, this.rowObs);
-          vf.forward(this.rowObs, 1, this.rowVal);
+          if (this.timeLimit > 0) this.withTime(this.rowObs, 1, i, this.rowValueObs);
+          vf.forward(this.rowValueObs, 1, this.rowVal);
           batch.truncValues[k] = this.rowVal[0]!;
         } else {
           batch.truncValues[k] = 0;
@@ -169,7 +207,8 @@ export class RolloutCollector {
       batch.rewards.set(this.scaled, base);
     }
     obsNorm.normalize(portObs, n, this.lastObs);
-    vf.forward(this.lastObs, n, batch.lastValues);
+    if (this.timeLimit > 0) this.withTime(this.lastObs, n, 0, this.lastValueObs);
+    vf.forward(this.lastValueObs, n, batch.lastValues);
     computeGae(
       {
         numEnvs: n,
@@ -187,6 +226,20 @@ export class RolloutCollector {
       batch.returns,
     );
     return batch;
+  }
+
+  /**
+   * Writes `rows` normalized observations of envs first, first+1, … into `out` with each env's
+   * time feature appended: τ = 1 − (steps taken in its episode)/T, clamped at 0.
+   */
+  private withTime(obs: Float32Array, rows: number, first: number, out: Float32Array): Float32Array {
+    const od = this.obsDim;
+    const vd = this.valueObsDim;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < od; j++) out[r * vd + j] = obs[r * od + j]!;
+      out[r * vd + od] = Math.max(0, 1 - this.episodeLength[first + r]! / this.timeLimit);
+    }
+    return out;
   }
 
   /** Returns and forgets the episodes completed since the last call. */

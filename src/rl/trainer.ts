@@ -48,7 +48,7 @@ import { type CheckpointData, readLatestCheckpoint, writeCheckpoint } from "./ch
 import { closeOpenLogs } from "../log/open-logs.js";
 import { type ArtifactEvaluationResult, evaluateArtifact, evaluateFrozen, EvaluationInterruptedError, type EvaluateRecordOptions } from "./evaluate.js";
 import { exportPolicy, policyDescription } from "./export.js";
-import { type EpisodeRecord, RolloutCollector } from "./rollout.js";
+import { type EpisodeRecord, RolloutCollector, valueInputDim } from "./rollout.js";
 import { locomoteVersion } from "../log/mcap-log-writer.js";
 import type { TopicSink } from "../log/topic-sink.js";
 import { FrozenPolicy } from "../policy/frozen.js";
@@ -146,6 +146,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const obsDim = task.spec.observation.names.length;
   const actDim = task.spec.action.names.length;
 
+  const rolloutTime = config.policy.critic_time_feature ? { timeFeature: { maxSteps: task.maxEpisodeSteps } } : {};
   const model = new ActorCritic(
     {
       obsDim,
@@ -154,6 +155,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       valueHidden: config.policy.value_hidden,
       activation: config.policy.activation,
       logStdInit: config.policy.log_std_init,
+      valueInputDim: valueInputDim(obsDim, rolloutTime),
     },
     new Rng(config.seed, STREAMS.init),
   );
@@ -166,7 +168,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const rewardScaler = new RewardScaler(numEnvs, ppo.gamma, config.normalize.clip_reward, config.normalize.reward);
   const actionRng = new Rng(config.seed, STREAMS.actions);
   const minibatchRng = new Rng(config.seed, STREAMS.minibatches);
-  const collector = new RolloutCollector(port, obsNorm, rewardScaler, { nSteps: ppo.n_steps, gamma: ppo.gamma, gaeLambda: ppo.gae_lambda }, actionRng);
+  const collector = new RolloutCollector(port, obsNorm, rewardScaler, { nSteps: ppo.n_steps, gamma: ppo.gamma, gaeLambda: ppo.gae_lambda, ...rolloutTime }, actionRng);
 
   const stepsPerUpdate = numEnvs * ppo.n_steps;
   const numUpdates = Math.ceil(config.total_steps / stepsPerUpdate);

@@ -302,9 +302,9 @@ function fitValue(model: ActorCritic, optimizer: Adam, batch: RolloutBatch, hp: 
     optimizer.state.v[k]!.fill(0);
   }
   const n = batch.size;
-  const { obsDim } = model.shape;
+  const vd = batch.valueObsDim;
   const mbSize = Math.floor(n / hp.vfNumMinibatches);
-  const obs = tf.tensor2d(batch.obs.subarray(0, n * obsDim), [n, obsDim]);
+  const obs = tf.tensor2d(batch.valueObs.subarray(0, n * vd), [n, vd]);
   const ret = tf.tensor1d(batch.returns.subarray(0, n));
   const vars = model.valueVariables();
   const order = new Int32Array(n);
