@@ -78,7 +78,7 @@ describe("hopper_ppo.launch.yaml", () => {
       target_kl: null,
       adam_eps: 1e-5,
     });
-    expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64] });
+    expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: -0.5, value_hidden: [64, 64], critic_time_feature: false });
     expect(config.normalize).toEqual({ observation: true, reward: true, clip_observation: 10, clip_reward: 10 });
     expect(config.eval).toEqual({ episodes: 10, every_updates: 0 });
     expect(config.checkpoint).toEqual({ every_updates: 20, keep: 3 });
