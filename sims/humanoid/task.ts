@@ -31,9 +31,9 @@ import { initPhysics } from "../../src/physics/rapier.js";
 import type { ActuatorSpec, PortSpec } from "../../src/port/spec.js";
 import { coordinateNames, velocityNames, type RobotDescription } from "../../src/robot/description.js";
 import { loadRobot } from "../../src/robot/load.js";
-import type { TaskDefinition, TaskInstance, TaskStateSpec } from "../../src/sim/task.js";
-import { ArticulatedState, robotTaskState } from "../../src/sim/task-state.js";
-import type { Rng } from "../../src/util/rng.js";
+import { ArticulatedInstance } from "../../src/sim/articulated-instance.js";
+import type { TaskDefinition, TaskStateSpec } from "../../src/sim/task.js";
+import { robotTaskState } from "../../src/sim/task-state.js";
 import { HUMANOID_METRICS, HUMANOID_V5, type HumanoidTaskConfig } from "./config.js";
 
 export interface HumanoidTaskOptions {
@@ -82,85 +82,24 @@ export function humanoidSpec(desc: RobotDescription, cfg: HumanoidTaskConfig): P
   };
 }
 
-export class HumanoidInstance implements TaskInstance {
-  readonly art: FloatingArticulation;
-  /** The state API, and the engine's state as read back after the last reset/step (`state.qpos`, `state.qvel`). */
-  private readonly state: ArticulatedState;
-  private readonly qpos: Float64Array;
-  private readonly qvel: Float64Array;
-  private readonly ctrl: Float64Array;
-  private readonly low: Float64Array;
-  private readonly high: Float64Array;
+export class HumanoidInstance extends ArticulatedInstance<FloatingArticulation> {
   private readonly wrench: Float64Array;
   private readonly com = new Float64Array(3);
   private readonly dt: number;
-  private done = false;
 
   constructor(desc: RobotDescription, private readonly cfg: HumanoidTaskConfig, physics: FloatingArticulationOptions, state: TaskStateSpec = robotTaskState(desc)) {
-    this.art = new FloatingArticulation(desc, physics);
-    this.state = new ArticulatedState(this.art, desc, state);
-    this.qpos = this.state.qpos;
-    this.qvel = this.state.qvel;
-    this.ctrl = new Float64Array(this.art.nu);
-    this.low = new Float64Array(desc.actuators.map((a) => a.ctrlRange[0]));
-    this.high = new Float64Array(desc.actuators.map((a) => a.ctrlRange[1]));
+    super(new FloatingArticulation(desc, physics), desc, state, cfg.resetNoiseScale);
     this.wrench = new Float64Array(6 * this.art.bodyNames.length);
     this.dt = desc.physics.timestep * cfg.frameSkip;
   }
 
-  get terminated(): boolean {
-    return this.done;
-  }
-
-  reset(rng: Rng, obs: Float32Array): void {
-    this.state.drawReset(rng, this.cfg.resetNoiseScale);
-    this.placed(obs);
-  }
-
-  setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>, obs: Float32Array): void {
-    this.state.set(qpos, qvel);
-    this.placed(obs);
-  }
-
-  readState(qpos: Float64Array, qvel: Float64Array): void {
-    this.state.readState(qpos, qvel);
-  }
-
-  readLinkPoses(out: Float64Array): void {
-    this.state.readLinkPoses(out);
-  }
-
-  readEfforts(out: Float64Array): void {
-    this.state.readEfforts(out);
-  }
-
-  /** Reset's common part after the world was placed: zero controls, the observation. */
-  private placed(obs: Float32Array): void {
-    this.ctrl.fill(0);
-    this.art.setControl(this.ctrl);
-    this.done = false;
-    this.writeObs(obs);
-  }
-
   step(action: Float32Array, obs: Float32Array, metrics: Float32Array): number {
     const cfg = this.cfg;
-    const ctrl = this.ctrl;
-    let ctrlCost = 0;
-    for (let i = 0; i < ctrl.length; i++) {
-      const a = action[i]!;
-      const lo = this.low[i]!, hi = this.high[i]!;
-      // NaN actions become 0 rather than poisoning the physics.
-      const c = a > lo ? (a < hi ? a : hi) : a <= lo ? lo : 0;
-      ctrl[i] = c;
-      ctrlCost += c * c;
-    }
-    ctrlCost *= cfg.ctrlCostWeight;
+    const ctrlCost = cfg.ctrlCostWeight * this.clampControl(action);
 
     this.art.massCenter(this.com);
     const xBefore = this.com[0]!;
-    this.art.setControl(ctrl);
-    this.art.step(cfg.frameSkip);
-    this.state.stepped();
+    this.advance(cfg.frameSkip);
     this.art.massCenter(this.com);
     const xAfter = this.com[0]!;
     const vx = (xAfter - xBefore) / this.dt;
@@ -187,16 +126,7 @@ export class HumanoidInstance implements TaskInstance {
     return Number.isFinite(reward) ? reward : 0;
   }
 
-  free(): void {
-    this.art.free();
-  }
-
-  /** Contact points after the last physics step (diagnostics and benchmarks; allocates). */
-  contactCount(): number {
-    return this.art.contactCount();
-  }
-
-  private writeObs(obs: Float32Array): void {
+  protected writeObs(obs: Float32Array): void {
     const { qpos, qvel } = this;
     let k = 0;
     for (let i = 2; i < qpos.length; i++) {

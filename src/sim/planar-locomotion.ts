@@ -19,9 +19,9 @@ import { initPhysics } from "../physics/rapier.js";
 import type { ActuatorSpec, PortSpec } from "../port/spec.js";
 import type { RobotDescription } from "../robot/description.js";
 import { loadRobot } from "../robot/load.js";
-import type { Rng } from "../util/rng.js";
-import type { TaskDefinition, TaskInstance, TaskStateSpec } from "./task.js";
-import { ArticulatedState, robotTaskState } from "./task-state.js";
+import { ArticulatedInstance } from "./articulated-instance.js";
+import type { TaskDefinition, TaskStateSpec } from "./task.js";
+import { robotTaskState } from "./task-state.js";
 
 /** The per-step metrics a planar locomotion task can report. */
 export const PLANAR_LOCOMOTION_METRICS = ["reward_forward", "reward_ctrl", "reward_healthy", "x_position", "x_velocity"] as const;
@@ -127,87 +127,27 @@ export function frameSkipOf(desc: RobotDescription, dt: number): number {
 /** Open-interval test; NaN fails. */
 const inside = (v: number, r: readonly [number, number]): boolean => v > r[0] && v < r[1];
 
-class PlanarLocomotionInstance implements TaskInstance {
-  private readonly art: Articulation;
-  /** The state API, and the engine's state as read back after the last reset/step (`state.qpos`, `state.qvel`). */
-  private readonly state: ArticulatedState;
-  private readonly qpos: Float64Array;
-  private readonly qvel: Float64Array;
-  private readonly ctrl: Float64Array;
-  private readonly low: Float64Array;
-  private readonly high: Float64Array;
+class PlanarLocomotionInstance extends ArticulatedInstance<Articulation> {
   private readonly dt: number;
   private readonly frameSkip: number;
   /** Per reported metric, its index in PLANAR_LOCOMOTION_METRICS. */
   private readonly metricIndex: Uint8Array;
   private readonly metricValues = new Float64Array(PLANAR_LOCOMOTION_METRICS.length);
-  private done = false;
 
   constructor(desc: RobotDescription, private readonly cfg: PlanarLocomotionConfig, physics: ArticulationOptions, state: TaskStateSpec) {
-    this.art = new Articulation(desc, physics);
-    this.state = new ArticulatedState(this.art, desc, state);
-    this.qpos = this.state.qpos;
-    this.qvel = this.state.qvel;
-    this.ctrl = new Float64Array(this.art.nu);
-    this.low = new Float64Array(desc.actuators.map((a) => a.ctrlRange[0]));
-    this.high = new Float64Array(desc.actuators.map((a) => a.ctrlRange[1]));
+    super(new Articulation(desc, physics), desc, state, cfg.resetNoiseScale);
     this.dt = cfg.dt;
     this.frameSkip = frameSkipOf(desc, cfg.dt);
     this.metricIndex = new Uint8Array(cfg.metrics.map((m) => PLANAR_LOCOMOTION_METRICS.indexOf(m)));
   }
 
-  get terminated(): boolean {
-    return this.done;
-  }
-
-  reset(rng: Rng, obs: Float32Array): void {
-    this.state.drawReset(rng, this.cfg.resetNoiseScale);
-    this.placed(obs);
-  }
-
-  setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>, obs: Float32Array): void {
-    this.state.set(qpos, qvel);
-    this.placed(obs);
-  }
-
-  readState(qpos: Float64Array, qvel: Float64Array): void {
-    this.state.readState(qpos, qvel);
-  }
-
-  readLinkPoses(out: Float64Array): void {
-    this.state.readLinkPoses(out);
-  }
-
-  readEfforts(out: Float64Array): void {
-    this.state.readEfforts(out);
-  }
-
-  /** Reset's common part after the world was placed: zero controls, the observation. */
-  private placed(obs: Float32Array): void {
-    this.ctrl.fill(0);
-    this.art.setControl(this.ctrl);
-    this.done = false;
-    this.writeObs(obs);
-  }
-
   step(action: Float32Array, obs: Float32Array, metrics: Float32Array): number {
     const cfg = this.cfg;
-    const { qpos, qvel, ctrl } = this;
-    let ctrlCost = 0;
-    for (let i = 0; i < ctrl.length; i++) {
-      const a = action[i]!;
-      const lo = this.low[i]!, hi = this.high[i]!;
-      // NaN actions become 0 rather than poisoning the physics.
-      const c = a > lo ? (a < hi ? a : hi) : a <= lo ? lo : 0;
-      ctrl[i] = c;
-      ctrlCost += c * c;
-    }
-    ctrlCost *= cfg.ctrlCostWeight;
+    const qpos = this.qpos;
+    const ctrlCost = cfg.ctrlCostWeight * this.clampControl(action);
 
     const xBefore = qpos[0]!;
-    this.art.setControl(ctrl);
-    this.art.step(this.frameSkip);
-    this.state.stepped();
+    this.advance(this.frameSkip);
     const xAfter = qpos[0]!;
     const vx = (xAfter - xBefore) / this.dt;
 
@@ -230,14 +170,6 @@ class PlanarLocomotionInstance implements TaskInstance {
     return Number.isFinite(reward) ? reward : 0;
   }
 
-  free(): void {
-    this.art.free();
-  }
-
-  contactCount(): number {
-    return this.art.contactCount();
-  }
-
   /** Gymnasium `is_healthy` (open intervals; NaN is unhealthy). */
   private isHealthy(): boolean {
     const cfg = this.cfg;
@@ -252,7 +184,7 @@ class PlanarLocomotionInstance implements TaskInstance {
     return true;
   }
 
-  private writeObs(obs: Float32Array): void {
+  protected writeObs(obs: Float32Array): void {
     const { qpos, qvel } = this;
     const clip = this.cfg.observationVelocityClip;
     let k = 0;
