@@ -101,7 +101,7 @@ import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
 import { InertiaBoxFluid } from "./fluid.js";
 import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, transpose3 } from "./joint-math.js";
-import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
+import { rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
 import {
   matFromQuat,
   quatConjMul,
@@ -113,12 +113,10 @@ import {
   symmetricEigen,
   twistAngle,
 } from "./spatial.js";
+import { addGround, colliderDesc, frictionCombineRule, GROUND_BIT, readBodyStates, ROBOT_BIT, solverSnapshotWorld } from "./world-parts.js";
 
 type RawVector = ReturnType<Rapier["VectorOps"]["intoRaw"]>;
 
-/** Collision-group bits: ground and robot. */
-const GROUND_BIT = 0x0001;
-const ROBOT_BIT = 0x0002;
 /** Robot colliders that only meet other robot colliders (frictionless self-contacts). */
 const SELF_BIT = 0x0004;
 
@@ -243,6 +241,8 @@ export class Articulation {
   private readonly tmp = new Float64Array(8);
   /** Buffer the raw Rapier getters write into. */
   private readonly f32 = new Float32Array(4);
+  /** Rapier body handle of each link, in link order (`readBodyStates`). */
+  private readonly bodyHandles: number[];
   private readonly rawVec: RawVector;
   private readonly rawGravity: RawVector;
   private stateValid = false;
@@ -270,12 +270,7 @@ export class Articulation {
     world.numInternalPgsIterations = options.pgsIterations ?? phys.pgsIterations;
     this.world = world;
 
-    const combine = {
-      max: R.CoefficientCombineRule.Max,
-      min: R.CoefficientCombineRule.Min,
-      average: R.CoefficientCombineRule.Average,
-      multiply: R.CoefficientCombineRule.Multiply,
-    }[desc.contact.frictionCombine];
+    const combine = frictionCombineRule(R, desc.contact.frictionCombine);
     const selfCollide = desc.contact.selfCollision === "non_adjacent";
     // Robot colliders meet the ground and (non-adjacent) each other; with frictionless
     // self-contacts, a second collider per geom (SELF_BIT, friction 0) takes the latter.
@@ -283,20 +278,7 @@ export class Articulation {
     const robotGroups = (ROBOT_BIT << 16) | GROUND_BIT | (selfCollide && !splitSelf ? ROBOT_BIT : 0);
     const selfGroups = (SELF_BIT << 16) | SELF_BIT;
 
-    // Ground.
-    const fixed = world.createRigidBody(R.RigidBodyDesc.fixed());
-    this.groundCollider = -1;
-    if (desc.contact.ground) {
-      const g = desc.contact.ground;
-      const cd = new R.ColliderDesc(new R.HalfSpace({ x: 0, y: 0, z: 1 }))
-        .setTranslation(0, 0, g.height)
-        .setFriction(g.friction)
-        .setFrictionCombineRule(combine)
-        .setRestitution(0)
-        .setContactSkin(skin)
-        .setCollisionGroups((GROUND_BIT << 16) | ROBOT_BIT);
-      this.groundCollider = world.createCollider(cd, fixed).handle;
-    }
+    this.groundCollider = addGround(R, world, desc.contact, skin, combine);
 
     // Root joint and coordinates.
     const rootJoint = desc.joints.find((j) => j.name === desc.root.joint);
@@ -487,18 +469,9 @@ export class Articulation {
       return Math.abs(Math.abs(d) - 1) < 1e-9;
     });
 
-    // Solver parameters the JS API cannot set: patch the snapshot every reset restores from.
-    // The description's contact softness (sidecar contact.stiffness_hz / damping_ratio) replaces
-    // MUJOCO_LIKE_SOLVER's for ground and robot-robot contacts; options.solver overrides both.
-    const { stiffnessHz: hz, dampingRatio: zeta } = desc.contact;
-    const contactSoftness: SolverParameters = {
-      ...(hz !== undefined ? { staticContactHz: hz, contactHz: hz } : {}),
-      ...(zeta !== undefined ? { staticContactDampingRatio: zeta, contactDampingRatio: zeta } : {}),
-    };
-    const snapshot = patchSolverParameters(world.takeSnapshot(), { ...MUJOCO_LIKE_SOLVER, ...contactSoftness, ...options.solver }, this.links.length);
-    this.world = R.World.restoreSnapshot(snapshot);
-    world.free();
-    this.snapshot = snapshot;
+    // Solver parameters the JS API cannot set: patched into the snapshot every reset restores from.
+    ({ world: this.world, snapshot: this.snapshot } = solverSnapshotWorld(R, world, desc.contact, options.solver, this.links.length));
+    this.bodyHandles = this.links.map((l) => l.bodyHandle);
     this.motorOff = new Uint8Array(this.links.length);
     if (this.softLimits) {
       const invWeight = this.restInverseWeights(rootJoint, order.map((o) => o.link));
@@ -729,20 +702,7 @@ export class Articulation {
   /** Reads every body's pose and velocities into the scratch arrays (once per state). */
   private readBodies(): void {
     if (this.stateValid) return;
-    // Raw getters write into our own buffer: no wrapper objects, no allocation.
-    const raw = this.world.bodies.raw;
-    const b = this.f32;
-    for (let i = 0; i < this.links.length; i++) {
-      const h = this.links[i]!.bodyHandle;
-      raw.rbTranslation(h, b);
-      this.pos[3 * i] = b[0]!; this.pos[3 * i + 1] = b[1]!; this.pos[3 * i + 2] = b[2]!;
-      raw.rbRotation(h, b);
-      this.quat[4 * i] = b[0]!; this.quat[4 * i + 1] = b[1]!; this.quat[4 * i + 2] = b[2]!; this.quat[4 * i + 3] = b[3]!;
-      raw.rbLinvel(h, b);
-      this.lin[3 * i] = b[0]!; this.lin[3 * i + 1] = b[1]!; this.lin[3 * i + 2] = b[2]!;
-      raw.rbAngvel(h, b);
-      this.ang[3 * i] = b[0]!; this.ang[3 * i + 1] = b[1]!; this.ang[3 * i + 2] = b[2]!;
-    }
+    readBodyStates(this.world, this.bodyHandles, this.f32, this.pos, this.quat, this.lin, this.ang);
     this.stateValid = true;
   }
 
@@ -1019,18 +979,5 @@ export class Articulation {
       rv.x = tq[3 * i]!; rv.y = tq[3 * i + 1]!; rv.z = tq[3 * i + 2]!;
       if (rv.x !== 0 || rv.y !== 0 || rv.z !== 0) raw.rbAddTorque(h, rv, true);
     }
-  }
-}
-
-function colliderDesc(R: Rapier, g: Link["collisions"][number]["geometry"]): InstanceType<Rapier["ColliderDesc"]> {
-  switch (g.type) {
-    case "capsule":
-      return R.ColliderDesc.capsule(g.length / 2, g.radius);
-    case "cylinder":
-      return R.ColliderDesc.cylinder(g.length / 2, g.radius);
-    case "sphere":
-      return R.ColliderDesc.ball(g.radius);
-    case "box":
-      return R.ColliderDesc.cuboid(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2);
   }
 }

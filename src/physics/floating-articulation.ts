@@ -98,14 +98,13 @@ import {
   rotateTensor,
   softLimitMotor,
 } from "./joint-math.js";
-import { MUJOCO_LIKE_SOLVER, patchSolverParameters, rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
+import { rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
 import { matFromQuat, quatConjMul, quatFromAxisAngle, quatFromMat, quatFromRpy, quatMul, quatRotate, symmetricEigen, twistAngle } from "./spatial.js";
+import { addGround, colliderDesc, frictionCombineRule, GROUND_BIT, readBodyStates, ROBOT_BIT, solverSnapshotWorld } from "./world-parts.js";
 
 type RawVector = ReturnType<Rapier["VectorOps"]["intoRaw"]>;
 
-/** Collision-group bits: the ground, robot colliders that meet it, then one bit per body for self-contacts. */
-const GROUND_BIT = 0x0001;
-const ROBOT_BIT = 0x0002;
+/** Self-contact collision-group bits (after world-parts.ts' GROUND_BIT and ROBOT_BIT): one per body with geometry. */
 const FIRST_BODY_BIT = 2;
 const MAX_BODY_BITS = 14;
 
@@ -227,6 +226,8 @@ export class FloatingArticulation {
   /** `softLimitMotor`'s output: gain and weighted target of the active limit. */
   private readonly limitTerm = new Float64Array(2);
   private readonly f32 = new Float32Array(4);
+  /** Rapier body handle of each body, in body order (`readBodyStates`). */
+  private readonly bodyHandles: number[];
   private readonly rawVec: RawVector;
   private readonly rawGravity: RawVector;
   private stateValid = false;
@@ -425,26 +426,8 @@ export class FloatingArticulation {
     world.timestep = this.dt;
     world.numSolverIterations = options.solverIterations ?? phys.solverIterations;
     world.numInternalPgsIterations = options.pgsIterations ?? phys.pgsIterations;
-    const combine = {
-      max: R.CoefficientCombineRule.Max,
-      min: R.CoefficientCombineRule.Min,
-      average: R.CoefficientCombineRule.Average,
-      multiply: R.CoefficientCombineRule.Multiply,
-    }[desc.contact.frictionCombine];
-
-    const fixed = world.createRigidBody(R.RigidBodyDesc.fixed());
-    this.groundCollider = -1;
-    if (desc.contact.ground) {
-      const g = desc.contact.ground;
-      const cd = new R.ColliderDesc(new R.HalfSpace({ x: 0, y: 0, z: 1 }))
-        .setTranslation(0, 0, g.height)
-        .setFriction(g.friction)
-        .setFrictionCombineRule(combine)
-        .setRestitution(0)
-        .setContactSkin(skin)
-        .setCollisionGroups((GROUND_BIT << 16) | ROBOT_BIT);
-      this.groundCollider = world.createCollider(cd, fixed).handle;
-    }
+    const combine = frictionCombineRule(R, desc.contact.frictionCombine);
+    this.groundCollider = addGround(R, world, desc.contact, skin, combine);
 
     // Self-contact filter: one bit per body with geometry; MuJoCo's parent/child pairs excluded
     // (the nearest bodies with geometry up the chain, so an intermediate chain is one joint).
@@ -562,17 +545,9 @@ export class FloatingArticulation {
     this.motorOff = new Uint8Array(this.nb);
     this.hingeTorque = new Float64Array(this.nb);
 
-    // The description's contact softness (sidecar contact.stiffness_hz / damping_ratio) replaces
-    // MUJOCO_LIKE_SOLVER's, as in `Articulation`; options.solver overrides both.
-    const { stiffnessHz: hz, dampingRatio: zeta } = desc.contact;
-    const contactSoftness: SolverParameters = {
-      ...(hz !== undefined ? { staticContactHz: hz, contactHz: hz } : {}),
-      ...(zeta !== undefined ? { staticContactDampingRatio: zeta, contactDampingRatio: zeta } : {}),
-    };
-    const snapshot = patchSolverParameters(world.takeSnapshot(), { ...MUJOCO_LIKE_SOLVER, ...contactSoftness, ...options.solver }, this.nb - 1);
-    this.world = R.World.restoreSnapshot(snapshot);
-    world.free();
-    this.snapshot = snapshot;
+    // MUJOCO_LIKE_SOLVER with the description's contact softness, as in `Articulation`.
+    ({ world: this.world, snapshot: this.snapshot } = solverSnapshotWorld(R, world, desc.contact, options.solver, this.nb - 1));
+    this.bodyHandles = this.bodies.map((b) => b.bodyHandle);
     if (this.softLimits) {
       const invWeight = this.restInverseWeights();
       for (const b of this.bodies) if (b.dof >= 0 && Number.isFinite(b.lower)) b.limitGain = 1 / (invWeight[b.dof]! * this.dt);
@@ -930,19 +905,7 @@ export class FloatingArticulation {
 
   private readBodies(): void {
     if (this.stateValid) return;
-    const raw = this.world.bodies.raw;
-    const b = this.f32;
-    for (let i = 0; i < this.nb; i++) {
-      const h = this.bodies[i]!.bodyHandle;
-      raw.rbTranslation(h, b);
-      this.pos[3 * i] = b[0]!; this.pos[3 * i + 1] = b[1]!; this.pos[3 * i + 2] = b[2]!;
-      raw.rbRotation(h, b);
-      this.quat[4 * i] = b[0]!; this.quat[4 * i + 1] = b[1]!; this.quat[4 * i + 2] = b[2]!; this.quat[4 * i + 3] = b[3]!;
-      raw.rbLinvel(h, b);
-      this.lin[3 * i] = b[0]!; this.lin[3 * i + 1] = b[1]!; this.lin[3 * i + 2] = b[2]!;
-      raw.rbAngvel(h, b);
-      this.ang[3 * i] = b[0]!; this.ang[3 * i + 1] = b[1]!; this.ang[3 * i + 2] = b[2]!;
-    }
+    readBodyStates(this.world, this.bodyHandles, this.f32, this.pos, this.quat, this.lin, this.ang);
     this.stateValid = true;
   }
 
@@ -1041,17 +1004,4 @@ export function tangentBasis(x: number, y: number, z: number, t1: Float64Array, 
   const b = x * y * a;
   t1[0] = 1 + sign * x * x * a; t1[1] = sign * b; t1[2] = -sign * x;
   t2[0] = b; t2[1] = sign + y * y * a; t2[2] = -y;
-}
-
-function colliderDesc(R: Rapier, g: Link["collisions"][number]["geometry"]): InstanceType<Rapier["ColliderDesc"]> {
-  switch (g.type) {
-    case "capsule":
-      return R.ColliderDesc.capsule(g.length / 2, g.radius);
-    case "cylinder":
-      return R.ColliderDesc.cylinder(g.length / 2, g.radius);
-    case "sphere":
-      return R.ColliderDesc.ball(g.radius);
-    case "box":
-      return R.ColliderDesc.cuboid(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2);
-  }
 }
