@@ -54,6 +54,13 @@ describe("plot: learning curves of several runs", () => {
     expect(svg).toContain("final deterministic eval 1100 / 1300 (mean 1200 ± 100)");
   });
 
+  it("gives a single run's final eval without a mean ± std over one run", () => {
+    makeRun(join(root, "single"), (s) => s / 10, 10, 1234);
+    const svg = renderComparison([loadRunGroup(join(root, "single"), "S")], { title: "t" });
+    expect(svg).toContain("S: final deterministic eval 1234<");
+    expect(svg).not.toContain("1234 (mean");
+  });
+
   it("writes SVG and PNG through the CLI function", async () => {
     const out = join(root, "out", "cmp");
     const written = await runPlot([join(root, "a"), join(root, "b")], { out });

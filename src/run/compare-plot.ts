@@ -183,7 +183,9 @@ export function renderComparison(groups: readonly RunGroup[], options: Compariso
       series.push({ key: `${group.label}/final_eval`, label: "", x: ex, y: ey, color, strokeWidth: 7, hideInLegend: true });
       const mean = evals.reduce((a, e) => a + e.mean_return, 0) / evals.length;
       const std = Math.sqrt(evals.reduce((a, e) => a + (e.mean_return - mean) ** 2, 0) / evals.length);
-      lines.push({ text: `${group.label}: final deterministic eval ${evals.map((e) => e.mean_return.toFixed(0)).join(" / ")} (mean ${mean.toFixed(0)} ± ${std.toFixed(0)})`, color });
+      const each = evals.map((e) => e.mean_return.toFixed(0)).join(" / ");
+      const summary = evals.length > 1 ? ` (mean ${mean.toFixed(0)} ± ${std.toFixed(0)})` : "";
+      lines.push({ text: `${group.label}: final deterministic eval ${each}${summary}`, color });
     }
   });
   const header = 56 + lines.length * 18;
