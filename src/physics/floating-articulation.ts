@@ -98,7 +98,7 @@ import {
   rotateTensor,
   softLimitMotor,
 } from "./joint-math.js";
-import { rapier, type Rapier, type SolverParameters, stepWorld } from "./rapier.js";
+import { rapier, type Rapier, restoreWorld, type SolverParameters, stepWorld } from "./rapier.js";
 import { matFromQuat, quatConjMul, quatFromAxisAngle, quatFromMat, quatFromRpy, quatMul, quatRotate, symmetricEigen, twistAngle } from "./spatial.js";
 import { addGround, colliderDesc, frictionCombineRule, GROUND_BIT, readBodyStates, ROBOT_BIT, solverSnapshotWorld } from "./world-parts.js";
 
@@ -692,8 +692,7 @@ export class FloatingArticulation {
    * normalizes it when used); a zero quaternion is the identity.
    */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
-    const fresh = this.R.World.restoreSnapshot(this.snapshot);
-    this.world.free();
+    const fresh = restoreWorld(this.R, this.snapshot, this.world);
     this.world = fresh;
     this.motorOff.fill(0);
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
