@@ -10,10 +10,13 @@
  * on 2 cores, 2 workers keep both cores busy instead of running 2 workers plus a sleeping
  * caller that must be woken every step. With `stepOnCaller: false` every slice gets a worker
  * thread and the caller only waits. Measured on this 2-core VM (src/bench/workers.ts: hopper,
- * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle): 1 thread 11.0k env
- * steps/s; 2 with the caller stepping 18.7–19.8k (1.71–1.78×, where two threads stepping
- * without any synchronization reach 1.84×); 2 worker threads and a waiting caller 11.8k
- * (1.05×: every step wakes three threads on two cores).
+ * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle): 1 thread 11.8–12.4k env
+ * steps/s; 2 with the caller stepping 19.7–21.6k (1.62–1.82×, median 1.73, in ten runs);
+ * 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three threads on two
+ * cores). Where the rest of 2× goes (per batch step of 16 envs, 2000 steps, instrumented): the
+ * slower slice sets each step's time, 757 µs on average where the slices' mean is 710 (a
+ * slice's time varies by ~150 µs from step to step: contacts, and a reset costs ~2 env steps);
+ * each env step costs ~3% more while both cores step; the handshake adds ~15 µs.
  *
  * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
  * thread has one 64-byte record in a shared Int32Array control block:
@@ -66,7 +69,15 @@ export const STATUS_ERROR = 1;
  * takes a core from a stepping one, so that mode polls far less.
  */
 export interface SpinBudgets {
-  /** A worker, after finishing a command, for the next one (AutoReset's resets, the next step). */
+  /**
+   * A worker, after finishing a command, for the next one (AutoReset's resets, the next step).
+   * Longer polls were measured and not taken (hopper, 16 envs, 2 threads, interleaved runs):
+   * 3 ms gains 3–5% of env steps/s when the port is stepped in a tight loop (the worker then
+   * never sleeps), nothing in a walker2d training's rollout (19.3–20.9k vs 18.8–19.6k env
+   * steps/s), and with two such processes on the 2 cores it takes the cores the callers need
+   * (4.2k instead of 7.7k env steps/s each). Backing off after a preemption seen on the clock
+   * kept training level but still lost ~5% there (7.2–7.5k), so the poll stays short.
+   */
   workerMs: number;
   /** The caller, for the workers' step (and reset-all) after finishing its own slice. */
   callerStepMs: number;
