@@ -15,7 +15,7 @@
  * 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three threads on two
  * cores). Where the rest of 2× goes (per batch step of 16 envs, 2000 steps, instrumented): the
  * slower slice sets each step's time, 757 µs on average where the slices' mean is 710 (a
- * slice's time varies by ~150 µs from step to step: contacts, and a reset costs ~2 env steps);
+ * slice's time varies by ~150 µs from step to step: contacts, and a reset costs about one env step);
  * each env step costs ~3% more while both cores step; the handshake adds ~15 µs.
  *
  * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
