@@ -9,8 +9,8 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { findPackageRoot } from "../util/package-root.js";
+import { parseBenchArgs } from "./args.js";
 
 interface SeedResult {
   seed: number;
@@ -24,9 +24,11 @@ interface SeedResult {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseBenchArgs(
+    "npm run bench:learn",
+    "Trains one run per seed through the real CLI (--jobs at a time) and prints each final deterministic\n" +
+      "evaluation. Trailing name:=value arguments go to every run's launch file (e.g. gamma:=0.99).",
+    {
       launch: { type: "string", default: "launch/hopper_ppo.launch.yaml" },
       seeds: { type: "string", default: "1,2,3" },
       steps: { type: "string", default: "1000000" },
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
       out: { type: "string", default: "runs/bench-learn" },
       json: { type: "boolean", default: false },
     },
-  });
+    { allowPositionals: true, positionals: "name:=value ..." },
+  );
   const bin = join(findPackageRoot(), "dist/src/cli/bin.js");
   const seeds = values.seeds.split(",").map((s) => Number(s.trim()));
   const queue = [...seeds];

@@ -14,7 +14,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { loadLaunch } from "../launch/index.js";
 import { initBackend } from "../nn/backend.js";
 import { savePolicy } from "../policy/artifact.js";
@@ -22,6 +21,7 @@ import { evaluateArtifact } from "../rl/evaluate.js";
 import { train } from "../rl/trainer.js";
 import { loadTask } from "../sim/registry.js";
 import { Rng } from "../util/rng.js";
+import { parseBenchArgs } from "./args.js";
 
 interface EvalRun {
   steps: number;
@@ -33,8 +33,11 @@ interface EvalRun {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseBenchArgs(
+    "npm run bench:log",
+    "What episode logging costs: evaluation env steps/s with and without recording MCAP episodes, and\n" +
+      "with --train the same training run with and without recording its evaluation episodes.",
+    {
       robot: { type: "string", default: "hopper" },
       steps: { type: "string", default: "20000" },
       repeats: { type: "string", default: "3" },
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
       "train-steps": { type: "string", default: "65536" },
       json: { type: "boolean", default: false },
     },
-  });
+  );
   const robot = values.robot;
   const targetSteps = Number(values.steps);
   const repeats = Number(values.repeats);

@@ -26,12 +26,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { PHYSICS_BUILD } from "../physics/rapier.js";
 import { loadTask } from "../sim/registry.js";
 import type { TaskDefinition, TaskInstance } from "../sim/task.js";
 import { findPackageRoot } from "../util/package-root.js";
 import { Rng } from "../util/rng.js";
+import { parseBenchArgs } from "./args.js";
 import { measureWorkerScaling } from "./workers.js";
 
 const DEFAULT_ROBOTS = ["hopper", "walker2d", "swimmer", "humanoid"];
@@ -132,8 +132,12 @@ export async function measureRobot(name: string, steps: number, reps: number, se
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseBenchArgs(
+    "npm run bench:sim",
+    "Env steps/s per robot on one thread (random action held for the env step, no resets), contacts per\n" +
+      "step, MuJoCo's figure from ../shared/bench/mujoco/run.sh in the same run and the ratio; then the\n" +
+      "2-worker scaling of the hopper batch. --metric cpu counts CPU seconds (robust on a busy machine).",
+    {
       robots: { type: "string", default: DEFAULT_ROBOTS.join(",") },
       steps: { type: "string", default: "12000" },
       reps: { type: "string", default: "3" },
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       metric: { type: "string", default: "wall" },
       json: { type: "boolean", default: false },
     },
-  });
+  );
   const metric = values.metric;
   if (metric !== "wall" && metric !== "cpu") throw new Error(`--metric: expected wall or cpu, got "${metric}"`);
   const robots = values.robots.split(",").map((r) => r.trim()).filter((r) => r.length > 0);

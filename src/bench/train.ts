@@ -8,24 +8,27 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { loadLaunch } from "../launch/index.js";
 import { train } from "../rl/trainer.js";
 import { readMetricsJsonl } from "../run/read-metrics.js";
+import { parseBenchArgs } from "./args.js";
 
 const TARGET = 3000;
 const ANCHORS = { cleanrl: 650, sb3: 660, rlox: 862 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseBenchArgs(
+    "npm run bench:train",
+    "End-to-end training throughput from a launch file: env steps/s, split between rollout and update,\n" +
+      "next to the target and what the anchors report for Hopper.",
+    {
       steps: { type: "string", default: "100000" },
       launch: { type: "string", default: "launch/hopper_ppo.launch.yaml" },
       seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
-  });
+  );
   const dir = mkdtempSync(join(tmpdir(), "locomote-bench-"));
   const launch = await loadLaunch(values.launch, { total_steps: values.steps, run_dir: dir, seed: values.seed });
   const config = { ...launch.config, eval: { ...launch.config.eval, episodes: 5 } };

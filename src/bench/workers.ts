@@ -20,12 +20,12 @@
  */
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { AutoReset } from "../port/wrappers/auto-reset.js";
 import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { createEpisodicSimPort, createSimPort } from "../sim/make-port.js";
 import { loadTask } from "../sim/registry.js";
 import { Rng } from "../util/rng.js";
+import { parseBenchArgs } from "./args.js";
 
 export interface WorkerScalingOptions {
   /** Registry key of the task (default hopper). */
@@ -134,8 +134,11 @@ export async function measureWorkerScaling(options: WorkerScalingOptions = {}): 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseBenchArgs(
+    "npm run bench:workers",
+    "Env steps/s of the hopper batch through the trainer's port (time limit and auto-reset in each thread)\n" +
+      "with 1 and with n threads, and their ratio; each configuration warmed up, median of --reps runs.",
+    {
       task: { type: "string", default: "hopper" },
       envs: { type: "string", default: "16" },
       workers: { type: "string", default: "1,2" },
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
       seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false },
     },
-  });
+  );
   const workers = values.workers.split(",").map(Number);
   if (values.mode !== "caller" && values.mode !== "workers-only") throw new Error(`--mode: expected caller or workers-only, got "${values.mode}"`);
   const result = await measureWorkerScaling({
