@@ -13,13 +13,14 @@ function bench(name: string, args: string[]): { code: number | null; stdout: str
 }
 
 describe("bench scripts", () => {
-  it("--help describes the benchmark and its options for sim, workers, learn, log and train", () => {
+  it("--help describes the benchmark and its options for sim, workers, learn, log, train and deploy", () => {
     const expected: Record<string, string[]> = {
       sim: ["npm run bench:sim", "--metric <value>", "(default: wall)", "--no-mujoco", "MuJoCo"],
       workers: ["npm run bench:workers", "--envs <value>", "(default: 16)", "--unfused-resets"],
       learn: ["npm run bench:learn", "--seeds <value>", "(default: 1,2,3)", "name:=value"],
       log: ["npm run bench:log", "--robot <value>", "(default: hopper)", "--train"],
       train: ["npm run bench:train", "--steps <value>", "(default: 100000)"],
+      deploy: ["npm run bench:deploy", "--rate <value>", "(default: 500)", "--spin-ms <value>"],
     };
     for (const [name, parts] of Object.entries(expected)) {
       const r = bench(name, ["--help"]);

@@ -10,34 +10,25 @@
  * --json prints one object: {"inference_us": {"p50", "p99"}, "loop_jitter_ms": {"p50", "p99", "max"}}.
  * Targets: inference p99 < 50 µs (64-64), jitter p99 < 0.5 ms.
  */
-import { parseArgs } from "node:util";
 import { Deployment } from "../deploy/deployment.js";
 import { MemoryLog, StreamLog } from "../deploy/log.js";
 import { loadDeployLaunch } from "../launch/index.js";
 import { findPackageRoot } from "../util/package-root.js";
+import { parseBenchArgs } from "./args.js";
 
-const USAGE = "usage: npm run bench:deploy [-- --json] [-- --duration 60] [-- --rate 500] [-- --policy DIR] [-- --spin-ms MS]";
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      json: { type: "boolean", default: false },
-      duration: { type: "string", default: "60" },
-      rate: { type: "string", default: "500" },
-      policy: { type: "string" },
-      "spin-ms": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-} catch (e) {
-  console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  process.exit(2);
-}
-const { values } = parsed;
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values } = parseBenchArgs(
+  "npm run bench:deploy",
+  "The real control loop (launch/deploy_hopper.launch.yaml) at --rate Hz against the sim transport in\n" +
+    "real time: policy inference latency in the loop (p50/p99 µs) and loop period jitter (p50/p99/max ms).\n" +
+    "--policy defaults to the committed 64-64 hopper policy; --spin-ms overrides the launch file's busy-wait.",
+  {
+    json: { type: "boolean", default: false },
+    duration: { type: "string", default: "60" },
+    rate: { type: "string", default: "500" },
+    policy: { type: "string" },
+    "spin-ms": { type: "string" },
+  },
+);
 const duration = Number(values.duration);
 if (!(duration > 0)) throw new Error(`--duration: expected seconds > 0, got "${values.duration}"`);
 const root = findPackageRoot();
