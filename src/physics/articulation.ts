@@ -584,8 +584,7 @@ export class Articulation {
    */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
     const R = this.R;
-    const fresh = restoreWorld(R, this.snapshot, this.world);
-    this.world = fresh;
+    this.world = restoreWorld(R, this.snapshot, this.world);
     this.motorOff.fill(0); // the snapshot's motors have their default (unbounded) force
 
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
@@ -617,7 +616,7 @@ export class Articulation {
       placeHingeChild(p, q, lin, ang, t, i, pi, l.originPos, l.originQuat, l.axis, qc, qvel[l.dof]!);
     }
     // Write bodies: Rapier's translation is the body (link) origin, its linvel the COM's.
-    const raw = fresh.bodies.raw;
+    const raw = this.world.bodies.raw;
     const rv = this.rawVec;
     for (let i = 0; i < this.links.length; i++) {
       const l = this.links[i]!;

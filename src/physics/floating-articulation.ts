@@ -692,8 +692,7 @@ export class FloatingArticulation {
    * normalizes it when used); a zero quaternion is the identity.
    */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
-    const fresh = restoreWorld(this.R, this.snapshot, this.world);
-    this.world = fresh;
+    this.world = restoreWorld(this.R, this.snapshot, this.world);
     this.motorOff.fill(0);
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
     p[0] = qpos[0]!; p[1] = qpos[1]!; p[2] = qpos[2]!;
@@ -714,7 +713,7 @@ export class FloatingArticulation {
       const qc = this.softLimits ? qi : qi < B.lower ? B.lower : qi > B.upper ? B.upper : qi;
       placeHingeChild(p, q, lin, ang, t, b, pi, B.originPos, B.originQuat, B.axis, qc, qvel[B.dof]!);
     }
-    const raw = fresh.bodies.raw;
+    const raw = this.world.bodies.raw;
     const rv = this.rawVec;
     for (let b = 0; b < this.nb; b++) {
       const B = this.bodies[b]!;
