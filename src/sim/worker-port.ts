@@ -12,8 +12,8 @@
  * thread and the caller only waits. Measured on this 2-core VM (src/bench/workers.ts: hopper,
  * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle): 1 thread 11.8–12.4k env
  * steps/s; 2 with the caller stepping 19.7–21.6k (1.62–1.82×, median 1.73, in ten runs);
- * 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three threads on two
- * cores). Where the rest of 2× goes (per batch step of 16 envs, 2000 steps, instrumented): the
+ * earlier sessions: 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three
+ * threads on two cores). Where the rest of 2× goes (per batch step of 16 envs, 2000 steps, instrumented): the
  * slower slice sets each step's time, 757 µs on average where the slices' mean is 710 (a
  * slice's time varies by ~150 µs from step to step: contacts, and a reset costs about one env step);
  * each env step costs ~3% more while both cores step; the handshake adds ~15 µs.
@@ -72,11 +72,12 @@ export interface SpinBudgets {
   /**
    * A worker, after finishing a command, for the next one (AutoReset's resets, the next step).
    * Longer polls were measured and not taken (hopper, 16 envs, 2 threads, interleaved runs):
-   * 3 ms gains 3–5% of env steps/s when the port is stepped in a tight loop (the worker then
-   * never sleeps), nothing in a walker2d training's rollout (19.3–20.9k vs 18.8–19.6k env
-   * steps/s), and with two such processes on the 2 cores it takes the cores the callers need
-   * (4.2k instead of 7.7k env steps/s each). Backing off after a preemption seen on the clock
-   * kept training level but still lost ~5% there (7.2–7.5k), so the poll stays short.
+   * 3 ms gains ~4% (1–8% per round, nine rounds) of env steps/s when the port is stepped in a
+   * tight loop (the worker then rarely sleeps), nothing measurable in a walker2d training's
+   * rollout (19.1–21.3k vs 18.8–21.2k env steps/s), and with two such processes on the 2 cores
+   * it takes the cores the callers need (4.2–4.3k instead of 7.5–7.9k env steps/s each).
+   * Backing off after a preemption seen on the clock kept training level but still lost ~5%
+   * there (7.0–7.7k), so the poll stays short.
    */
   workerMs: number;
   /** The caller, for the workers' step (and reset-all) after finishing its own slice. */
