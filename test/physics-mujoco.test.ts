@@ -60,6 +60,14 @@ describe("hopper vs MuJoCo in contact", () => {
     expect(o.divergence).toBeGreaterThanOrEqual(25);
   });
 
+  it("with `limit_step: exact`, meets the joint limits in the air closer to MuJoCo's RK4", () => {
+    const o = openLoopError({ limitStep: "exact" }, ref.openloop);
+    console.log(`open loop, exact limit step: one-step error in the air ${(o.oneStepAir * 100).toFixed(1)}%, in contact ${(o.oneStepContact * 100).toFixed(1)}%`);
+    // now 4.4% in the air (MuJoCo's Euler limit step, the default: 8.5%); contact unchanged (~19%).
+    expect(o.oneStepAir).toBeLessThan(0.06);
+    expect(o.oneStepContact).toBeLessThan(0.3);
+  });
+
   it("lasts as long as MuJoCo's under zero action, seed by seed (same reset noise)", async () => {
     const seeds = 30;
     const z = await episodes({}, seeds);

@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { DescriptionError } from "../src/robot/description.js";
 import { loadRobot } from "../src/robot/load.js";
-import { editedHopper, removeTempRobots } from "./robot-fixtures.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { robotsDir } from "../src/robot/load.js";
+import { editedHopper, removeTempRobots, writeRobot } from "./robot-fixtures.js";
 
 afterAll(removeTempRobots);
 
@@ -66,8 +69,20 @@ describe("malformed robot descriptions", () => {
   });
 
   it("rejects unknown sidecar keys", () => {
-    const e = errorOf({ sidecar: (s) => s.replace("  timestep: 0.002", "  timestep: 0.002\n  time_step: 0.002") });
+    const e = errorOf({ sidecar: (s) => s.replace(/^ {2}timestep: .*$/m, (line) => `${line}\n  time_step: 0.002`) });
     expect(e.message).toMatch(/hopper\.locomote\.yaml: physics: expected no unknown keys \(unknown: time_step\)/);
+  });
+
+  it("rejects an unknown soft-limit step, listing the choices", () => {
+    const e = errorOf({ sidecar: (s) => s.replace(/^ {2}limit_step: euler$/m, "  limit_step: rk4") });
+    expect(e.message).toMatch(/hopper\.locomote\.yaml: physics\.limit_step: expected one of "euler"\|"exact", got "rk4"$/);
+  });
+
+  it("rejects the exact soft-limit step for a floating root (planar roots only)", () => {
+    const read = (f: string): string => readFileSync(join(robotsDir(), "humanoid", f), "utf8");
+    const sidecar = read("humanoid.locomote.yaml").replace(/^ {2}timestep: (.*)$/m, "  timestep: $1\n  limit_step: exact");
+    const dir = writeRobot("humanoid", read("humanoid.urdf"), sidecar);
+    expect(() => loadRobot(dir)).toThrow(/humanoid\.locomote\.yaml: physics\.limit_step: expected "euler" for the floating joint .*, got "exact"$/);
   });
 
   it("rejects an actuator whose gear exceeds the URDF effort limit", () => {

@@ -29,7 +29,15 @@
  *   out of the violation (MuJoCo's limit force is one-sided). A state beyond a limit is kept, as
  *   in MuJoCo (Hopper-v5's reset noise puts the thigh and leg beyond their limit half the time;
  *   the push back is the kick that starts the zero-action fall). `hard`: Rapier's limits, and a
- *   start beyond a limit is placed on it.
+ *   start beyond a limit is placed on it. The sidecar's `limit_step` chooses how a step advances
+ *   the soft limit: `euler` is MuJoCo's own step (q̈_ref from the state at the start of the step,
+ *   so a joint that crosses its limit during a step is held only from the next one; every robot
+ *   uses it); `exact` targets the rate that the limit's linear reference dynamics reach at the end of the
+ *   step, solved exactly, from the predicted crossing time when the joint starts inside
+ *   (`softLimitMotorExact` in joint-math.ts). MuJoCo integrates the hopper with RK4, whose
+ *   intermediate stages see a crossing within the step: with 0.004 s steps the Euler variant put
+ *   one env step in the air 23% off MuJoCo's, the exact one 5% (8% with Euler at 0.002 s; see
+ *   rows F and G below for why the hopper still runs E).
  * - Motors: torque τ = gear·clamp(ctrl) as +τ·axis on the child and −τ·axis on the parent.
  *   Rapier keeps user torques between steps, so they are written once per `setControl` when
  *   every hinge axis is fixed in the world (planar robots) and every physics step otherwise.
@@ -81,8 +89,16 @@
  *   C  A, no stabilization pass, 30 PGS          133          39        3.66   5.9 / 14          34         156 / 117     10.9k
  *   D  C + ground 15 Hz/1, prediction 0          118          38        3.23   0.9 / 8.4         34         28 / 117      11.1k
  *   E  D + soft limits, frictionless self-cont.  147          12        3.23   0.9 / 6.4         35         18 / 8        11.3k
+ *   F  E + `limit_step: exact` (50 seeds)         151.8        10        3.23   0.9 / 5.6         35         19 / 4        11.6k
+ *   G  F with 0.004 s steps, 2 per env step       154.1        8         3.25   0.9 / 3.9         33         18 / 5        21.2k
  *   E is adopted. `bench:sim` protocol: 11.6–11.8k env steps/s (wall ≈ CPU, two runs) vs 17.0k
- *   before; MuJoCo's run.sh gave 17.0k in the same minute.
+ *   before; MuJoCo's run.sh gave 17.0k in the same minute. F and G were measured on 2026-11-22
+ *   (E over the same 50 seeds then: 149.0, 11, 3.23, 0.9 / 6.4, 35, 18 / 8, 10.7k; MuJoCo's
+ *   zero-action mean over 50 seeds is 154.1): G is as faithful as E or more on every measure but
+ *   random-action episodes (27.4 env steps vs E's 25.8, MuJoCo 23.7) at 1.9x the speed, and
+ *   would put the hopper above MuJoCo's speed, but PPO with launch/hopper_ppo.launch.yaml learned
+ *   to hop on one seed of three on it (437 / 434 / 3247 vs E's 842 / 3262 / 3226; seeds that
+ *   lunge and fall at ~150 steps), so E stays. F learned on seed 2 (3369).
  *   No effect on these runs: contact recycling off, the JS `contact_natural_frequency` setter
  *   (it sets only dynamic-dynamic contacts; ground contacts use the separate static softness),
  *   frictionless self-contacts alone. Worse: 2 motor-refreshing substeps (8.5k/s, same errors),
@@ -102,7 +118,7 @@
 import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
 import { InertiaBoxFluid } from "./fluid.js";
-import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, transpose3 } from "./joint-math.js";
+import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, softLimitMotorExact, transpose3 } from "./joint-math.js";
 import { rapier, type Rapier, restoreWorld, type SolverParameters, stepWorld } from "./rapier.js";
 import {
   matFromQuat,
@@ -181,6 +197,8 @@ export interface ArticulationOptions {
    * limits; a start beyond a limit is placed on it).
    */
   limitModel?: "hard" | "soft";
+  /** Overrides the description's soft-limit step (`PhysicsSettings.limitStep`). */
+  limitStep?: "euler" | "exact";
 }
 
 export class Articulation {
@@ -228,6 +246,8 @@ export class Articulation {
   private readonly axesFixed: boolean;
   private readonly useArmatureMotor: boolean;
   private readonly softLimits: boolean;
+  /** Soft limits solved exactly from the crossing (`limit_step: exact`) instead of by MuJoCo's Euler step. */
+  private readonly exactLimits: boolean;
   /** Rapier world steps per physics step and their length. */
   private readonly substeps: number;
   private readonly subDt: number;
@@ -260,6 +280,7 @@ export class Articulation {
     const armatureModel = options.armatureModel ?? phys.armatureModel;
     this.useArmatureMotor = armatureModel === "joint_motor";
     this.softLimits = (options.limitModel ?? "soft") === "soft";
+    this.exactLimits = (options.limitStep ?? phys.limitStep ?? "euler") === "exact";
     this.margin = desc.contact.margin;
     const skin = options.contactSkin ?? this.margin;
     const selfFriction = options.selfContactFriction ?? false;
@@ -757,9 +778,9 @@ export class Articulation {
         quatMul(t, 4, this.quat, 4 * l.parent, l.originQuat, 0);
         quatConjMul(t, 0, t, 4, this.quat, 4 * i);
         const q = twistAngle(t, 0, l.axis, 0);
-        const r = q > l.upper ? q - l.upper : q < l.lower ? q - l.lower : 0;
         // MuJoCo's soft limit as an implicit damper (joint-math.ts `softLimitMotor`).
-        softLimitMotor(t, 0, r, v0, h, l.limitGain);
+        if (this.exactLimits) softLimitMotorExact(t, 0, q, l.lower, l.upper, v0, h, l.limitGain);
+        else softLimitMotor(t, 0, q > l.upper ? q - l.upper : q < l.lower ? q - l.lower : 0, v0, h, l.limitGain);
         factor += t[0]!;
         weighted += t[1]!;
       }

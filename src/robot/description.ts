@@ -155,6 +155,14 @@ export interface PhysicsSettings {
   readonly armatureModel: "joint_motor" | "child_inertia";
   /** Rapier world steps per physics step (armature/limit motors, fluid refreshed before each); absent = 1. */
   readonly substeps?: number;
+  /**
+   * How a physics step advances MuJoCo's soft joint limits (planar articulation): `euler`
+   * (MuJoCo's own Euler step: the limit's reference acceleration from the state at the start of
+   * the step, so a joint that crosses its limit during a step is held only from the next one) or
+   * `exact` (the limit's reference dynamics solved exactly over the part of the step after the
+   * crossing, predicted from the joint rate at the start). Absent = `euler`.
+   */
+  readonly limitStep?: "euler" | "exact";
   /** Medium for MuJoCo's inertia-box fluid forces (kg/m³, Pa·s); absent or null = vacuum. */
   readonly fluid?: { readonly density: number; readonly viscosity: number } | null;
 }

@@ -107,6 +107,7 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
   const floating = rootJoint.type === "floating" ? freeRootNames(rootJoint.name) : undefined;
   if (floating && sc.root.coordinates) fail("root.coordinates", "a list", `none for the floating joint "${rootJoint.name}" (its coordinates are ${floating.qpos.join(", ")})`);
   if (!floating && !sc.root.coordinates) fail("root.coordinates", "nothing", `the three coordinates (two slides, one hinge) of the planar joint "${rootJoint.name}"`);
+  if (floating && sc.physics.limit_step !== "euler") fail("physics.limit_step", `"${sc.physics.limit_step}"`, `"euler" for the floating joint "${rootJoint.name}" (the exact limit step is implemented for planar roots only)`);
   const normal = rotateRpy(rootJoint.origin.rpy, rootJoint.axis);
   const coordinates: RootCoordinate[] = (sc.root.coordinates ?? []).map((c, i) => {
     const n = Math.hypot(...c.axis);
@@ -233,6 +234,7 @@ export function mergeDescription(urdf: UrdfRobot, sc: Sidecar, dir: string, side
       pgsIterations: sc.physics.pgs_iterations,
       armatureModel: sc.physics.armature_model,
       substeps: sc.physics.substeps,
+      limitStep: sc.physics.limit_step,
       fluid: sc.physics.fluid,
     },
     qpos0,

@@ -23,6 +23,8 @@ const PhysicsSchema = z.strictObject({
   armature_model: z.enum(["joint_motor", "child_inertia"]).default("joint_motor"),
   /** Rapier world steps per physics step, motors and fluid forces refreshed before each. */
   substeps: z.int().min(1).max(64).default(1),
+  /** How a step advances MuJoCo's soft joint limits (see PhysicsSettings.limitStep). */
+  limit_step: z.enum(["euler", "exact"]).default("euler"),
   /**
    * The medium around the robot (MuJoCo `<option density viscosity>`, inertia-box fluid model:
    * src/physics/fluid.ts); null (default): vacuum.
