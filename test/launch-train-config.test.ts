@@ -31,7 +31,7 @@ describe("TrainConfigSchema", () => {
         target_kl: null,
         adam_eps: 1e-5,
       },
-      trpo: { max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.5, vf_lr: 1e-3, vf_epochs: 5, vf_num_minibatches: 32 },
+      trpo: { max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.5, vf_lr: 1e-3, vf_epochs: 5, vf_num_minibatches: 32, ent_coef: 0 },
       ppo_penalty: { target_kl: 0.01, init_beta: 1 },
       eval: { episodes: 10, every_updates: 0 },
       checkpoint: { every_updates: 20, keep: 3 },

@@ -11,7 +11,7 @@ import { LaunchError, loadLaunch, TrainConfigSchema } from "../src/launch/index.
 describe("trpo and ppo_penalty sections", () => {
   it("default to the reference configuration", () => {
     const c = TrainConfigSchema.parse({ robot: "hopper", algo: "trpo" });
-    expect(c.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.5, vf_lr: 1e-3, vf_epochs: 5, vf_num_minibatches: 32 });
+    expect(c.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.5, vf_lr: 1e-3, vf_epochs: 5, vf_num_minibatches: 32, ent_coef: 0 });
     expect(c.ppo_penalty).toEqual({ target_kl: 0.01, init_beta: 1 });
     expect(c.run_dir).toBe("runs/hopper_trpo");
   });
@@ -81,7 +81,7 @@ describe("hopper_trpo.launch.yaml", () => {
     expect(config).toMatchObject({ robot: "hopper", sim: "hopper", algo: "trpo", num_envs: 4 });
     expect(config.num_envs * config.ppo.n_steps).toBe(2048);
     expect([config.ppo.gamma, config.ppo.gae_lambda]).toEqual([0.99, 0.97]);
-    expect(config.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.8, vf_lr: 1e-3, vf_epochs: 20, vf_num_minibatches: 32 });
+    expect(config.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.8, vf_lr: 1e-3, vf_epochs: 20, vf_num_minibatches: 32, ent_coef: 0 });
     expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: 0, value_hidden: [64, 64], critic_time_feature: false });
   });
 });

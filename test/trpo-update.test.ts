@@ -112,6 +112,37 @@ describe("TrpoPolicyProblem", () => {
     model.dispose();
   });
 
+  it("adds the entropy bonus c·Σ log σ to the surrogate and c to each log σ's gradient", () => {
+    const model = makeModel(1);
+    const batch = makeBatch(model, 256, 2);
+    const plain = new TrpoPolicyProblem(model, batch);
+    const bonus = new TrpoPolicyProblem(model, batch, { entCoef: 0.05 });
+    const g0 = plain.gradient();
+    const g1 = bonus.gradient();
+    const logStdOffset = plain.fisher.logStdOffset;
+    for (let i = 0; i < g0.length; i++) expect(g1[i]! - g0[i]!).toBeCloseTo(i >= logStdOffset ? 0.05 : 0, 6);
+    // Any θ: the surrogates differ by c·Σ log σ(θ), and the KL is unchanged.
+    const theta = Float32Array.from(plain.thetaOld, (x, i) => (i >= logStdOffset ? x + 0.3 : x));
+    let sumLogStd = 0;
+    for (let i = logStdOffset; i < theta.length; i++) sumLogStd += theta[i]!;
+    const a = plain.evaluate(theta), b = bonus.evaluate(theta);
+    expect(b.surrogate - a.surrogate).toBeCloseTo(0.05 * sumLogStd, 5);
+    expect(b.kl).toBe(a.kl);
+    // The bonus's gradient is its surrogate's, as for the plain problem (finite differences).
+    const rng = new Rng(4);
+    const d = Float64Array.from({ length: bonus.numParams }, () => rng.normal());
+    let norm = 0;
+    for (const x of d) norm += x * x;
+    const h = 1e-2 / Math.sqrt(norm);
+    const at = (sgn: number) => bonus.evaluate(Float32Array.from(bonus.thetaOld, (x, i) => x + sgn * h * d[i]!)).surrogate;
+    let gd = 0;
+    for (let i = 0; i < d.length; i++) gd += g1[i]! * d[i]!;
+    expect(Math.abs((at(1) - at(-1)) / (2 * h) - gd)).toBeLessThan(2e-2 * Math.abs(gd) + 1e-4);
+    plain.dispose();
+    bonus.dispose();
+    model.dispose();
+  });
+
   it("the line search on the real policy rejects a step that breaks the KL bound", () => {
     const model = makeModel(4);
     const problem = new TrpoPolicyProblem(model, makeBatch(model, 512, 5));

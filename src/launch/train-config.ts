@@ -174,6 +174,8 @@ export const TrpoConfigSchema = section("TRPO hyperparameters", {
   vf_epochs: int({ gt: 0 }).default(5),
   /** Minibatches each batch is split into per value epoch; must divide num_envs * ppo.n_steps. */
   vf_num_minibatches: int({ gt: 0 }).default(32),
+  /** Entropy bonus: the step maximizes E[r·Â] + ent_coef·H(π) under the KL bound (OpenAI Baselines' entcoeff). */
+  ent_coef: num({ gte: 0 }).default(0),
 });
 
 /** PPO-Penalty's KL coefficient (algo: ppo_penalty); everything else comes from `ppo:`. */

@@ -70,6 +70,7 @@ export function createUpdater(config: TrainConfig, model: ActorCritic, optimizer
         vfLearningRate: t.vf_lr,
         vfEpochs: t.vf_epochs,
         vfNumMinibatches: t.vf_num_minibatches,
+        entCoef: t.ent_coef,
         flipGradientSign: options.flipGradientSign,
       };
       return {

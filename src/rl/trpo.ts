@@ -43,6 +43,12 @@ export interface TrpoHyper {
   vfLearningRate: number;
   vfEpochs: number;
   vfNumMinibatches: number;
+  /**
+   * Entropy bonus c (default 0): the step maximizes E[r·Â] + c·H(π_θ) under the KL bound
+   * (OpenAI Baselines' `entcoeff`). With a state-independent log-std, H = Σ log σ + const, so
+   * the bonus adds c to the gradient of each log σ and c·Σ log σ to every candidate's surrogate.
+   */
+  entCoef?: number;
   /** Flip the sign of the policy gradient (only for tests proving the learning test can fail). */
   flipGradientSign?: boolean;
 }
@@ -130,7 +136,10 @@ export class TrpoPolicyProblem {
   private readonly logStdOld: tf.Tensor1D;
   private readonly logpOld: tf.Tensor1D;
 
-  constructor(model: ActorCritic, batch: RolloutBatch, options: { flipGradientSign?: boolean } = {}) {
+  private readonly entCoef: number;
+
+  constructor(model: ActorCritic, batch: RolloutBatch, options: { flipGradientSign?: boolean; entCoef?: number } = {}) {
+    this.entCoef = options.entCoef ?? 0;
     const { obsDim, actDim, activation } = model.shape;
     const n = batch.size;
     const layers = model.exportLayers("pi");
@@ -167,7 +176,7 @@ export class TrpoPolicyProblem {
     });
     this.fisher.backprop(dMean, g);
     const ls = dLogStd.dataSync();
-    for (let j = 0; j < ls.length; j++) g[this.fisher.logStdOffset + j] = ls[j]!;
+    for (let j = 0; j < ls.length; j++) g[this.fisher.logStdOffset + j] = ls[j]! + this.entCoef;
     tf.dispose([dMean, dLogStd]);
     return g;
   }
@@ -198,7 +207,13 @@ export class TrpoPolicyProblem {
     });
     const [surrogate, kl] = out.dataSync();
     out.dispose();
-    return { surrogate: surrogate!, kl: kl! };
+    let bonus = 0;
+    if (this.entCoef !== 0) {
+      let off = 0;
+      for (const { inDim, outDim } of this.dims) off += inDim * outDim + outDim;
+      for (let j = off; j < theta.length; j++) bonus += theta[j]!;
+    }
+    return { surrogate: surrogate! + this.entCoef * bonus, kl: kl! };
   }
 
   dispose(): void {
@@ -208,7 +223,7 @@ export class TrpoPolicyProblem {
 }
 
 export function trpoUpdate(model: ActorCritic, optimizer: Adam, batch: RolloutBatch, hp: TrpoHyper, rng: Rng): TrpoStats {
-  const problem = new TrpoPolicyProblem(model, batch, { flipGradientSign: hp.flipGradientSign ?? false });
+  const problem = new TrpoPolicyProblem(model, batch, { flipGradientSign: hp.flipGradientSign ?? false, entCoef: hp.entCoef ?? 0 });
   let gradNorm = 0;
   let cgResidual = 0;
   let cgIterations = 0;
