@@ -98,7 +98,9 @@
  *   random-action episodes (27.4 env steps vs E's 25.8, MuJoCo 23.7) at 1.9x the speed, and
  *   would put the hopper above MuJoCo's speed, but PPO with launch/hopper_ppo.launch.yaml learned
  *   to hop on one seed of three on it (437 / 434 / 3247 vs E's 842 / 3262 / 3226; seeds that
- *   lunge and fall at ~150 steps), so E stays. F learned on seed 2 (3369).
+ *   lunge and fall at ~150 steps); with an entropy bonus of 0.02 on all three (3057 / 3337 /
+ *   3068), but TRPO passed 2500 on one seed of three with or without one (3515 / 1508 / 1174;
+ *   E: 3534 / 3396 / 1907), so E stays (robots/hopper sidecar). F learned on seed 2 (3369).
  *   No effect on these runs: contact recycling off, the JS `contact_natural_frequency` setter
  *   (it sets only dynamic-dynamic contacts; ground contacts use the separate static softness),
  *   frictionless self-contacts alone. Worse: 2 motor-refreshing substeps (8.5k/s, same errors),

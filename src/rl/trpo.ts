@@ -45,8 +45,9 @@ export interface TrpoHyper {
   vfNumMinibatches: number;
   /**
    * Entropy bonus c (default 0): the step maximizes E[r·Â] + c·H(π_θ) under the KL bound
-   * (OpenAI Baselines' `entcoeff`). With a state-independent log-std, H = Σ log σ + const, so
-   * the bonus adds c to the gradient of each log σ and c·Σ log σ to every candidate's surrogate.
+   * (OpenAI Baselines' `entcoeff`). H is the entropy of the Gaussian before the tanh, as in
+   * PPO's bonus; with a state-independent log-std it is Σ log σ + const, so the bonus adds c to
+   * the gradient of each log σ and c·Σ log σ to every candidate's surrogate.
    */
   entCoef?: number;
   /** Flip the sign of the policy gradient (only for tests proving the learning test can fail). */
@@ -207,13 +208,9 @@ export class TrpoPolicyProblem {
     });
     const [surrogate, kl] = out.dataSync();
     out.dispose();
-    let bonus = 0;
-    if (this.entCoef !== 0) {
-      let off = 0;
-      for (const { inDim, outDim } of this.dims) off += inDim * outDim + outDim;
-      for (let j = off; j < theta.length; j++) bonus += theta[j]!;
-    }
-    return { surrogate: surrogate! + this.entCoef * bonus, kl: kl! };
+    let sumLogStd = 0;
+    if (this.entCoef !== 0) for (let j = this.fisher.logStdOffset; j < theta.length; j++) sumLogStd += theta[j]!;
+    return { surrogate: surrogate! + this.entCoef * sumLogStd, kl: kl! };
   }
 
   dispose(): void {
