@@ -72,7 +72,7 @@ describe("hopper_ppo.launch.yaml", () => {
       gae_lambda: 0.95,
       clip_range: 0.2,
       clip_range_vf: null,
-      ent_coef: 0,
+      ent_coef: 0.02,
       vf_coef: 0.5,
       max_grad_norm: 0.5,
       target_kl: null,

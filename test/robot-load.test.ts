@@ -63,7 +63,8 @@ describe("hopper description", () => {
     }
     expect(findLink(d, "foot").collisions[0]!.geometry).toEqual({ type: "capsule", radius: 0.06, length: 0.39 });
     expect(d.contact).toEqual({ margin: 0.001, selfCollision: "non_adjacent", frictionCombine: "max", ground: { height: 0, friction: 1 } });
-    expect(d.physics.timestep).toBe(0.002);
+    expect(d.physics.timestep).toBe(0.004);
+    expect(d.physics.limitStep).toBe("exact");
     expect(d.qpos0).toEqual([0, 1.25, 0, 0, 0, 0]);
   });
 

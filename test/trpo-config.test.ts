@@ -81,7 +81,7 @@ describe("hopper_trpo.launch.yaml", () => {
     expect(config).toMatchObject({ robot: "hopper", sim: "hopper", algo: "trpo", num_envs: 4 });
     expect(config.num_envs * config.ppo.n_steps).toBe(2048);
     expect([config.ppo.gamma, config.ppo.gae_lambda]).toEqual([0.99, 0.97]);
-    expect(config.trpo).toEqual({ max_kl: 0.01, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.8, vf_lr: 1e-3, vf_epochs: 20, vf_num_minibatches: 32, ent_coef: 0 });
+    expect(config.trpo).toEqual({ max_kl: 0.02, damping: 0.1, cg_iters: 10, line_search_steps: 10, line_search_shrink: 0.8, vf_lr: 1e-3, vf_epochs: 20, vf_num_minibatches: 32, ent_coef: 0 });
     expect(config.policy).toEqual({ hidden: [64, 64], activation: "tanh", log_std_init: 0, value_hidden: [64, 64], critic_time_feature: false });
   });
 });

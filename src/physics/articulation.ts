@@ -31,13 +31,13 @@
  *   the push back is the kick that starts the zero-action fall). `hard`: Rapier's limits, and a
  *   start beyond a limit is placed on it. The sidecar's `limit_step` chooses how a step advances
  *   the soft limit: `euler` is MuJoCo's own step (q̈_ref from the state at the start of the step,
- *   so a joint that crosses its limit during a step is held only from the next one; every robot
- *   uses it); `exact` targets the rate that the limit's linear reference dynamics reach at the end of the
+ *   so a joint that crosses its limit during a step is held only from the next one; walker2d);
+ *   `exact` (hopper) targets the rate that the limit's linear reference dynamics reach at the end of the
  *   step, solved exactly, from the predicted crossing time when the joint starts inside
  *   (`softLimitMotorExact` in joint-math.ts). MuJoCo integrates the hopper with RK4, whose
  *   intermediate stages see a crossing within the step: with 0.004 s steps the Euler variant put
- *   one env step in the air 23% off MuJoCo's, the exact one 5% (8% with Euler at 0.002 s; see
- *   rows F and G below for why the hopper still runs E).
+ *   one env step in the air 23% off MuJoCo's, the exact one 5% (8% with Euler at 0.002 s; rows
+ *   F and G below).
  * - Motors: torque τ = gear·clamp(ctrl) as +τ·axis on the child and −τ·axis on the parent.
  *   Rapier keeps user torques between steps, so they are written once per `setControl` when
  *   every hinge axis is fixed in the world (planar robots) and every physics step otherwise.
@@ -91,16 +91,13 @@
  *   E  D + soft limits, frictionless self-cont.  147          12        3.23   0.9 / 6.4         35         18 / 8        11.3k
  *   F  E + `limit_step: exact` (50 seeds)         151.8        10        3.23   0.9 / 5.6         35         19 / 4        11.6k
  *   G  F with 0.004 s steps, 2 per env step       154.1        8         3.25   0.9 / 3.9         33         18 / 5        21.2k
- *   E is adopted. `bench:sim` protocol: 11.6–11.8k env steps/s (wall ≈ CPU, two runs) vs 17.0k
- *   before; MuJoCo's run.sh gave 17.0k in the same minute. F and G were measured on 2026-11-22
+ *   E was adopted first (`bench:sim` protocol: 11.6–11.8k env steps/s, wall ≈ CPU, vs 17.0k
+ *   before; MuJoCo's run.sh gave 17.0k in the same minute). F and G were measured on 2026-11-22
  *   (E over the same 50 seeds then: 149.0, 11, 3.23, 0.9 / 6.4, 35, 18 / 8, 10.7k; MuJoCo's
  *   zero-action mean over 50 seeds is 154.1): G is as faithful as E or more on every measure but
- *   random-action episodes (27.4 env steps vs E's 25.8, MuJoCo 23.7) at 1.9x the speed, and
- *   would put the hopper above MuJoCo's speed, but PPO with launch/hopper_ppo.launch.yaml learned
- *   to hop on one seed of three on it (437 / 434 / 3247 vs E's 842 / 3262 / 3226; seeds that
- *   lunge and fall at ~150 steps); with an entropy bonus of 0.02 on all three (3057 / 3337 /
- *   3068), but TRPO passed 2500 on one seed of three with or without one (3515 / 1508 / 1174;
- *   E: 3534 / 3396 / 1907), so E stays (robots/hopper sidecar). F learned on seed 2 (3369).
+ *   random-action episodes (27.4 env steps vs E's 25.8, MuJoCo 23.7) at 1.9x the speed. G is
+ *   the hopper's setting since (robots/hopper sidecar); PPO and TRPO learn on it with an entropy
+ *   bonus and a wider trust region respectively (launch/hopper_ppo, launch/hopper_trpo).
  *   No effect on these runs: contact recycling off, the JS `contact_natural_frequency` setter
  *   (it sets only dynamic-dynamic contacts; ground contacts use the separate static softness),
  *   frictionless self-contacts alone. Worse: 2 motor-refreshing substeps (8.5k/s, same errors),
@@ -109,11 +106,13 @@
  *   limits like MuJoCo's but anchors stretch 7 mm).
  *
  * Known differences from MuJoCo that remain:
- * - Semi-implicit Euler vs RK4: in free fall the hopper is 0.8 mm lower at touchdown.
+ * - Semi-implicit Euler vs RK4: in free fall the hopper is lower at touchdown by g·h·t/2 (0.8 mm
+ *   measured at 0.002 s steps, so 1.6 mm at 0.004 s).
  * - Rapier's soft contact is not MuJoCo's impedance model (and its friction is one pair of
  *   tangent rows per manifold, MuJoCo's a pyramid per point): one env step from MuJoCo's states
- *   in contact differs by 18% of the velocity change (8% in the air, mostly limits).
- * - Random-action episodes last 25.8 env steps vs MuJoCo's 23.7 (same reset noise and actions).
+ *   in contact differs by 18% of the velocity change (5% in the air, mostly limits).
+ * - Random-action episodes last 27.4 env steps vs MuJoCo's 23.7 (same reset noise and actions;
+ *   25.8 with E).
  * - The snapshot patching depends on this Rapier build's serialization layout; `rapier.ts`
  *   checks it on first use and throws on any other build.
  */
