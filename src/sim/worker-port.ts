@@ -10,8 +10,10 @@
  * on 2 cores, 2 workers keep both cores busy instead of running 2 workers plus a sleeping
  * caller that must be woken every step. With `stepOnCaller: false` every slice gets a worker
  * thread and the caller only waits. Measured on this 2-core VM (src/bench/workers.ts: hopper,
- * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle): 1 thread 11.8–12.4k env
- * steps/s; 2 with the caller stepping 19.7–21.6k (1.62–1.82×, median 1.73, in ten runs);
+ * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle; the hopper of 0.002 s
+ * engine steps): 1 thread 11.8–12.4k env steps/s; 2 with the caller stepping 19.7–21.6k
+ * (1.62–1.82×, median 1.73, in ten runs); with the hopper of 0.004 s steps since 2026-11-22 (half
+ * the work per env step) 22.3–23.4k and 39.5–42.3k (1.73–1.83×, median 1.78, ten runs);
  * earlier sessions: 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three
  * threads on two cores). Where the rest of 2× goes (per batch step of 16 envs, 2000 steps, instrumented): the
  * slower slice sets each step's time, 757 µs on average where the slices' mean is 710 (a
