@@ -34,7 +34,7 @@
  *   so a joint that crosses its limit during a step is held only from the next one; walker2d);
  *   `exact` (hopper) targets the rate that the limit's linear reference dynamics reach at the end of the
  *   step, solved exactly, from the predicted crossing time when the joint starts inside
- *   (`softLimitMotorExact` in joint-math.ts). MuJoCo integrates the hopper with RK4, whose
+ *   (`softLimitMotor` in joint-math.ts). MuJoCo integrates the hopper with RK4, whose
  *   intermediate stages see a crossing within the step: with 0.004 s steps the Euler variant put
  *   one env step in the air 23% off MuJoCo's, the exact one 5% (8% with Euler at 0.002 s; rows
  *   F and G below).
@@ -119,7 +119,7 @@
 import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
 import { InertiaBoxFluid } from "./fluid.js";
-import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, softLimitMotorExact, transpose3 } from "./joint-math.js";
+import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, transpose3 } from "./joint-math.js";
 import { rapier, type Rapier, restoreWorld, type SolverParameters, stepWorld } from "./rapier.js";
 import {
   matFromQuat,
@@ -780,8 +780,7 @@ export class Articulation {
         quatConjMul(t, 0, t, 4, this.quat, 4 * i);
         const q = twistAngle(t, 0, l.axis, 0);
         // MuJoCo's soft limit as an implicit damper (joint-math.ts `softLimitMotor`).
-        if (this.exactLimits) softLimitMotorExact(t, 0, q, l.lower, l.upper, v0, h, l.limitGain);
-        else softLimitMotor(t, 0, q > l.upper ? q - l.upper : q < l.lower ? q - l.lower : 0, v0, h, l.limitGain);
+        softLimitMotor(t, 0, q, l.lower, l.upper, v0, h, l.limitGain, this.exactLimits);
         factor += t[0]!;
         weighted += t[1]!;
       }

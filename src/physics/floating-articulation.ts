@@ -975,8 +975,7 @@ export class FloatingArticulation {
       let weighted = k * v0 - B.stiffness * q;
       if (this.torqueModel === "motor") weighted += this.hingeTorque[b]!;
       if (B.limitGain > 0) {
-        const r = q > B.upper ? q - B.upper : q < B.lower ? q - B.lower : 0;
-        softLimitMotor(this.limitTerm, 0, r, v0, h, B.limitGain);
+        softLimitMotor(this.limitTerm, 0, q, B.lower, B.upper, v0, h, B.limitGain);
         factor += this.limitTerm[0]!;
         weighted += this.limitTerm[1]!;
       }

@@ -28,45 +28,31 @@ const LIMIT_K = 1 / (LIMIT_SOLIMP.dmax * LIMIT_SOLIMP.dmax * LIMIT_SOLREF.timeco
 
 /**
  * MuJoCo's soft joint limit as a share of a hinge's velocity motor (see the articulations'
- * headers). While the hinge is beyond a limit by r (rate v₀ at the start of the step), MuJoCo
- * solves f = (q̈_ref − q̈)/R with q̈_ref = −b·v₀ − k·imp(r)·r and R = (1 − imp)/imp·invweight0:
- * an implicit damper of gain g = limitGain·imp/(1 − imp) (limitGain = 1/(h·invweight0)) towards
- * v₀ + h·q̈_ref, only while q̈_ref pushes out of the violation (the limit force is one-sided).
+ * headers). While the hinge at angle q is beyond [lower, upper] by r (rate v₀ at the start of the
+ * step), MuJoCo solves f = (q̈_ref − q̈)/R with q̈_ref = −b·v₀ − k·imp(r)·r and
+ * R = (1 − imp)/imp·invweight0: an implicit damper of gain g = limitGain·imp/(1 − imp)
+ * (limitGain = 1/(h·invweight0)), only while q̈_ref pushes out of the violation (the limit force
+ * is one-sided). Its target:
+ * - `exact` false: v₀ + h·q̈_ref, MuJoCo's own Euler step (a joint that crosses its limit
+ *   during a step is held only from the next one);
+ * - `exact` true: the rate that v̇ = −b·v − k·imp·r, ṙ = v reaches at the end of the step
+ *   (`limitRate`), from (r, v₀), or, when the joint is inside but q + h·v₀ is beyond, from (0, v₀)
+ *   at the predicted crossing time. At a 0.004 s step MuJoCo's Euler step lags RK4 by a physics
+ *   step where a joint meets its limit, which is where most of the hopper's in-air error against
+ *   MuJoCo came from (src/physics/articulation.ts).
  * Writes out[o] = g and out[o + 1] = g·target (both 0 when inactive): add them to the motor's
  * factor and weighted target.
  */
-export function softLimitMotor(out: Float64Array, o: number, r: number, v0: number, h: number, limitGain: number): void {
-  out[o] = 0;
-  out[o + 1] = 0;
-  if (r === 0) return;
-  const imp = impedance(r);
-  const accRef = -LIMIT_B * v0 - LIMIT_K * imp * r;
-  if (r > 0 ? accRef < 0 : accRef > 0) {
-    const g = (limitGain * imp) / (1 - imp);
-    out[o] = g;
-    out[o + 1] = g * (v0 + h * accRef);
-  }
-}
-
-/**
- * `softLimitMotor` with the limit's reference dynamics solved exactly instead of by one Euler
- * step, and from the moment the joint crosses its limit: the damper's target is the rate that
- * v̇ = −b·v − k·imp·r, ṙ = v reaches at the end of the step, starting from (r, v₀) when the joint
- * is beyond [lower, upper] at angle q, or from (0, v₀) at the predicted crossing time when the
- * joint is inside but q + h·v₀ is beyond (the Euler step acts only from the next step then).
- * At a 0.004 s step MuJoCo's Euler step lags RK4 by a physics step where a joint meets its
- * limit, which is where most of the hopper's in-air error against MuJoCo came from
- * (src/physics/articulation.ts).
- */
-export function softLimitMotorExact(
-  out: Float64Array, o: number, q: number, lower: number, upper: number, v0: number, h: number, limitGain: number,
+export function softLimitMotor(
+  out: Float64Array, o: number, q: number, lower: number, upper: number, v0: number, h: number, limitGain: number, exact = false,
 ): void {
   out[o] = 0;
   out[o + 1] = 0;
-  let r = q > upper ? q - upper : q < lower ? q - lower : 0;
+  const r = q > upper ? q - upper : q < lower ? q - lower : 0;
   let t = h;
   let side = Math.sign(r);
   if (r === 0) {
+    if (!exact) return;
     // Inside: does the joint cross a limit within this step?
     const qe = q + h * v0;
     if (qe > upper) t = h - (upper - q) / v0, side = 1;
@@ -78,7 +64,7 @@ export function softLimitMotorExact(
   if (side > 0 ? accRef < 0 : accRef > 0) {
     const g = (limitGain * imp) / (1 - imp);
     out[o] = g;
-    out[o + 1] = g * limitRate(r, v0, t, imp);
+    out[o + 1] = g * (exact ? limitRate(r, v0, t, imp) : v0 + h * accRef);
   }
 }
 

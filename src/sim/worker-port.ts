@@ -15,10 +15,13 @@
  * (1.62–1.82×, median 1.73, in ten runs); with the hopper of 0.004 s steps since 2026-11-22 (half
  * the work per env step) 22.3–23.4k and 39.5–42.3k (1.73–1.83×, median 1.78, ten runs);
  * earlier sessions: 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three
- * threads on two cores). Where the rest of 2× goes (per batch step of 16 envs, 2000 steps, instrumented): the
- * slower slice sets each step's time, 757 µs on average where the slices' mean is 710 (a
- * slice's time varies by ~150 µs from step to step: contacts, and a reset costs about one env step);
- * each env step costs ~3% more while both cores step; the handshake adds ~15 µs.
+ * threads on two cores). Where the rest of 2× goes (0.002 s hopper, per batch step of 16 envs,
+ * 2000 steps, instrumented): the slower slice sets each step's time, 757 µs on average where the
+ * slices' mean is 710 (a slice's time varies by ~150 µs from step to step: contacts, and a reset
+ * costs about one env step); each env step costs ~3% more while both cores step; the handshake
+ * adds ~15 µs. With the 0.004 s hopper the worker's slice of 8 envs took 389–397 µs per step
+ * when the worker never slept (a 100 ms poll; the caller's 369 µs in the run measuring both),
+ * and 405–417 µs against the caller's 363–398 µs with the 0.3 ms poll.
  *
  * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
  * thread has one 64-byte record in a shared Int32Array control block:
