@@ -2,11 +2,13 @@
  * Reset restores the world snapshot through `restoreWorld` (rapier.ts), which adopts the
  * previous world's physics pipeline instead of building a new one: the restored world must be
  * the one `World.restoreSnapshot` gives, before and after stepping, and every robot's episode
- * must not depend on what ran before it.
+ * must not depend on what ran before it, nor on whether its reset was prepared ahead
+ * (`WorldRestorer`, `prepareReset`) wholly, partly or not at all.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { initPhysics, rapier, restoreWorld } from "../src/physics/rapier.js";
+import { initPhysics, rapier, restoreWorld, WorldRestorer } from "../src/physics/rapier.js";
 import { loadTask } from "../src/sim/registry.js";
+import { SimPort } from "../src/sim/sim-port.js";
 import type { TaskInstance } from "../src/sim/task.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -59,6 +61,61 @@ describe("restoreWorld", () => {
   });
 });
 
+describe("WorldRestorer", () => {
+  it("gives the snapshot's world whether the reset was prepared wholly, partly or not at all", () => {
+    const R = rapier();
+    const built = buildWorld();
+    const snapshot = built.takeSnapshot();
+    const restorer = new WorldRestorer(R, snapshot);
+    let world = restoreWorld(R, snapshot, built);
+    const reference = (() => {
+      const w = R.World.restoreSnapshot(snapshot);
+      stepN(w, 150);
+      const out = w.takeSnapshot();
+      w.free();
+      return out;
+    })();
+    // Pieces prepared before each reset: none, one (the parts only), all; then again with a retired world to free first.
+    for (const pieces of [0, 1, 9, 0, 1, 2, 9]) {
+      stepN(world, 37); // history in the world that the reset replaces
+      for (let k = 0; k < pieces; k++) restorer.prepare(world);
+      world = restorer.restore(world);
+      expect(Buffer.from(world.takeSnapshot()).equals(Buffer.from(snapshot))).toBe(true);
+      stepN(world, 150);
+      expect(Buffer.from(world.takeSnapshot()).equals(Buffer.from(reference))).toBe(true);
+    }
+    restorer.free();
+    world.free();
+  });
+
+  it("reports when nothing is left to prepare, and frees what it replaced (wasm memory stays flat)", () => {
+    const R = rapier();
+    const built = buildWorld();
+    const restorer = new WorldRestorer(R, built.takeSnapshot());
+    let world = restoreWorld(R, restorer.snapshot, built);
+    const cycle = (): number => {
+      let pieces = 0;
+      while (restorer.prepare(world)) pieces++;
+      world = restorer.restore(world);
+      world.step();
+      return pieces;
+    };
+    cycle();
+    // After a prepared reset: free the replaced world, deserialize, build = 3 pieces, then nothing.
+    expect(cycle()).toBe(3);
+    expect(restorer.prepare(world)).toBe(true);
+    for (let k = 0; k < 2000; k++) cycle();
+    // Rapier's wasm memory is counted in the process's external memory (it only grows).
+    const memory = (): number => process.memoryUsage().external;
+    const before = memory();
+    for (let k = 0; k < 3000; k++) cycle();
+    // A leaked world is ~7 kB: 3000 of them would grow the wasm memory by ~20 MB.
+    expect(memory() - before).toBeLessThan(1 << 20);
+    restorer.free();
+    world.free();
+  });
+});
+
 function episode(inst: TaskInstance, obsDim: number, actDim: number, seed: number, steps: number): Float32Array {
   const obs = new Float32Array(obsDim);
   const metrics = new Float32Array(32);
@@ -92,6 +149,34 @@ describe("reset of every robot", () => {
       expect(Buffer.from(second.buffer).equals(Buffer.from(first.buffer))).toBe(true);
       fresh.free();
       used.free();
+    });
+
+    it(`${name}: resets prepared ahead (SimPort.prepareResets) give the same batch as resets done in place`, async () => {
+      const task = await loadTask(name);
+      const numEnvs = 3;
+      const plain = new SimPort(task, { numEnvs, seed: 5 });
+      const prepared = new SimPort(task, { numEnvs, seed: 5 });
+      const actions = new Rng(77);
+      let pieces = 0;
+      for (const port of [plain, prepared]) port.resetAll();
+      for (let t = 0; t < 120; t++) {
+        for (let j = 0; j < plain.buffers.action.length; j++) plain.buffers.action[j] = actions.range(-1, 1);
+        prepared.buffers.action.set(plain.buffers.action);
+        // Every 4th step the prepared port gets no idle time; otherwise up to t % 4 pieces or all.
+        if (t % 4 !== 0) for (let k = 0; (t % 4 === 3 || k < t % 4) && prepared.prepareResets(); k++) pieces++;
+        for (const port of [plain, prepared]) {
+          port.step();
+          // Reset an env every 10 steps (and the ones that fell), as AutoReset would.
+          for (let i = 0; i < numEnvs; i++) if (port.buffers.terminated[i] !== 0 || (t + i) % 10 === 0) port.resetEnv(i);
+        }
+        expect(Buffer.from(prepared.buffers.obs.buffer).equals(Buffer.from(plain.buffers.obs.buffer))).toBe(true);
+        expect(Buffer.from(prepared.buffers.reward.buffer).equals(Buffer.from(plain.buffers.reward.buffer))).toBe(true);
+      }
+      expect(pieces).toBeGreaterThan(30);
+      while (prepared.prepareResets()) pieces++;
+      expect(prepared.prepareResets()).toBe(false);
+      plain.close();
+      prepared.close();
     });
   }
 });

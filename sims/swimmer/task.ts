@@ -97,6 +97,10 @@ class SwimmerInstance implements TaskInstance {
     return r;
   }
 
+  prepareReset(): boolean {
+    return this.inner.prepareReset?.() ?? false;
+  }
+
   free(): void {
     this.inner.free();
   }

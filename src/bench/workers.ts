@@ -1,9 +1,12 @@
 /**
  * Multi-worker scaling of the sim port: env steps/s of the batch with 1 thread (in-process
  * SimPort) and with n worker threads (WorkerPort), through the trainer's TimeLimit + AutoReset
- * wrappers: uniform random actions each step, resets on termination. Each configuration gets
- * its own warm-up (every worker's V8 runs Rapier's wasm in the baseline tier for its first
- * seconds), then REPS timed runs of STEPS batch steps; the median is reported.
+ * wrappers: uniform random actions each step, resets on termination. All configurations' ports
+ * are built first; each gets its own warm-up (every worker's V8 runs Rapier's wasm in the
+ * baseline tier for its first seconds); then REPS rounds in which each configuration runs
+ * STEPS batch steps in turn. Env steps/s is each configuration's median over the rounds; the
+ * scaling is the median over the rounds of the ratio within a round, so that a drift in the
+ * machine's speed (this VM's varies by a few % over seconds) slows both sides of a ratio alike.
  *
  * The figure is only meaningful on a quiet machine: the load average (1 min) before and after
  * is printed with it, and so is the process CPU time per env step.
@@ -20,7 +23,7 @@
  */
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
-import { AutoReset } from "../port/wrappers/auto-reset.js";
+import { AutoReset, type EpisodicPort } from "../port/wrappers/auto-reset.js";
 import { TimeLimit } from "../port/wrappers/time-limit.js";
 import { createEpisodicSimPort, createSimPort } from "../sim/make-port.js";
 import { loadTask } from "../sim/registry.js";
@@ -61,8 +64,10 @@ export interface WorkerScalingResult {
   numEnvs: number;
   stepOnCaller: boolean;
   runs: WorkerScalingRun[];
-  /** envStepsPerS of the last worker count over the first. */
+  /** Median over the rounds of the last worker count's env steps/s over the first's in the same round. */
   scaling: number;
+  /** That ratio per round. */
+  roundRatios: number[];
   loadBefore: number;
   loadAfter: number;
 }
@@ -84,53 +89,67 @@ export async function measureWorkerScaling(options: WorkerScalingOptions = {}): 
   const task = await loadTask(taskName);
   const { low, high } = task.spec.action;
   const actDim = low.length;
+  const stepOnCaller = options.stepOnCaller ?? true;
   const loadBefore = loadavg()[0]!;
-  const runs: WorkerScalingRun[] = [];
 
-  for (const numWorkers of workerCounts) {
-    const port = options.fused === false
-      ? new AutoReset(new TimeLimit(await createSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller: options.stepOnCaller ?? true }), task.maxEpisodeSteps))
-      : await createEpisodicSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller: options.stepOnCaller ?? true, maxEpisodeSteps: task.maxEpisodeSteps });
-    const { action, terminated, truncated } = port.buffers;
-    const rng = new Rng(seed, 7);
-    let ended = 0;
-    const run = (n: number): void => {
-      for (let t = 0; t < n; t++) {
-        for (let j = 0; j < action.length; j++) action[j] = rng.range(low[j % actDim]!, high[j % actDim]!);
-        port.step();
-        for (let i = 0; i < numEnvs; i++) ended += terminated[i]! | truncated[i]!;
-      }
-    };
-    try {
-      port.resetAll();
+  interface Config {
+    workers: number;
+    port: EpisodicPort;
+    rng: Rng;
+    ended: number;
+    walls: number[];
+    cpus: number[];
+  }
+  const configs: Config[] = [];
+  const run = (c: Config, n: number): void => {
+    const { action, terminated, truncated } = c.port.buffers;
+    const { rng } = c;
+    for (let t = 0; t < n; t++) {
+      for (let j = 0; j < action.length; j++) action[j] = rng.range(low[j % actDim]!, high[j % actDim]!);
+      c.port.step();
+      for (let i = 0; i < numEnvs; i++) c.ended += terminated[i]! | truncated[i]!;
+    }
+  };
+  try {
+    for (const numWorkers of workerCounts) {
+      const port = options.fused === false
+        ? new AutoReset(new TimeLimit(await createSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller }), task.maxEpisodeSteps))
+        : await createEpisodicSimPort(taskName, task, { numEnvs, numWorkers, seed, stepOnCaller, maxEpisodeSteps: task.maxEpisodeSteps });
+      configs.push({ workers: numWorkers, port, rng: new Rng(seed, 7), ended: 0, walls: [], cpus: [] });
+    }
+    for (const c of configs) {
+      c.port.resetAll();
       const warmEnd = performance.now() + warmupS * 1000;
-      do run(Math.max(1, steps >> 2));
+      do run(c, Math.max(1, steps >> 2));
       while (performance.now() < warmEnd);
-      const walls: number[] = [];
-      const cpus: number[] = [];
-      ended = 0;
-      for (let r = 0; r < reps; r++) {
+      c.ended = 0;
+    }
+    // Round by round, every configuration once: a machine whose speed drifts over seconds (a
+    // VM's neighbours) then slows all of a round's runs alike, and each round gives a ratio.
+    for (let r = 0; r < reps; r++) {
+      for (const c of configs) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        run(steps);
-        walls.push((performance.now() - t0) / 1000);
-        const c = process.cpuUsage(c0);
-        cpus.push((c.user + c.system) / 1e6);
+        run(c, steps);
+        c.walls.push((performance.now() - t0) / 1000);
+        const cpu = process.cpuUsage(c0);
+        c.cpus.push((cpu.user + cpu.system) / 1e6);
       }
-      const envSteps = steps * numEnvs;
-      runs.push({
-        workers: numWorkers,
-        envStepsPerS: envSteps / median(walls),
-        cpuMsPerKiloStep: (1e6 * median(cpus)) / envSteps,
-        resetsPerKiloStep: (1000 * ended) / (envSteps * reps),
-      });
-    } finally {
-      port.close();
     }
+  } finally {
+    for (const c of configs) c.port.close();
   }
-  const first = runs[0]!;
-  const last = runs[runs.length - 1]!;
-  return { task: taskName, numEnvs, stepOnCaller: options.stepOnCaller ?? true, runs, scaling: last.envStepsPerS / first.envStepsPerS, loadBefore, loadAfter: loadavg()[0]! };
+  const envSteps = steps * numEnvs;
+  const runs: WorkerScalingRun[] = configs.map((c) => ({
+    workers: c.workers,
+    envStepsPerS: envSteps / median(c.walls),
+    cpuMsPerKiloStep: (1e6 * median(c.cpus)) / envSteps,
+    resetsPerKiloStep: (1000 * c.ended) / (envSteps * reps),
+  }));
+  const first = configs[0]!;
+  const last = configs[configs.length - 1]!;
+  const roundRatios = first.walls.map((w, r) => w / last.walls[r]!);
+  return { task: taskName, numEnvs, stepOnCaller, runs, scaling: median(roundRatios), roundRatios, loadBefore, loadAfter: loadavg()[0]! };
 }
 
 async function main(): Promise<void> {

@@ -120,7 +120,7 @@ import type { RigidBody, World } from "@dimforge/rapier3d-simd-compat";
 import type { Joint, Link, RobotDescription, RootCoordinate } from "../robot/description.js";
 import { InertiaBoxFluid } from "./fluid.js";
 import { hingeColumn, inverseDiagonal, mul3, placeHingeChild, softLimitMotor, transpose3 } from "./joint-math.js";
-import { rapier, type Rapier, restoreWorld, type SolverParameters, stepWorld } from "./rapier.js";
+import { rapier, type Rapier, type SolverParameters, stepWorld, WorldRestorer } from "./rapier.js";
 import {
   matFromQuat,
   quatConjMul,
@@ -212,7 +212,8 @@ export class Articulation {
   readonly timestep: number;
   private world: World;
   private readonly R: Rapier;
-  private readonly snapshot: Uint8Array;
+  /** Builds each reset's world from the patched snapshot (ahead of time when `prepareReset` runs). */
+  private readonly restorer: WorldRestorer;
   private readonly links: LinkModel[] = [];
   /** Bodies in link order, used while building only (the world is replaced on reset). */
   private readonly bodies: RigidBody[] = [];
@@ -494,7 +495,9 @@ export class Articulation {
     });
 
     // Solver parameters the JS API cannot set: patched into the snapshot every reset restores from.
-    ({ world: this.world, snapshot: this.snapshot } = solverSnapshotWorld(R, world, desc.contact, options.solver, this.links.length));
+    const built = solverSnapshotWorld(R, world, desc.contact, options.solver, this.links.length);
+    this.world = built.world;
+    this.restorer = new WorldRestorer(R, built.snapshot);
     this.bodyHandles = this.links.map((l) => l.bodyHandle);
     this.motorOff = new Uint8Array(this.links.length);
     if (this.softLimits) {
@@ -606,7 +609,7 @@ export class Articulation {
    */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
     const R = this.R;
-    this.world = restoreWorld(R, this.snapshot, this.world);
+    this.world = this.restorer.restore(this.world);
     this.motorOff.fill(0); // the snapshot's motors have their default (unbounded) force
 
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
@@ -708,7 +711,16 @@ export class Articulation {
     return this.links.map((l) => l.name);
   }
 
+  /**
+   * Does one piece of the next reset's work ahead of time (`WorldRestorer.prepare`): for a
+   * thread that would otherwise wait. False when nothing is left. Results do not change.
+   */
+  prepareReset(): boolean {
+    return this.restorer.prepare(this.world);
+  }
+
   free(): void {
+    this.restorer.free();
     this.world.free();
     this.rawVec.free();
     this.rawGravity.free();

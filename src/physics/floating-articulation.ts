@@ -98,7 +98,7 @@ import {
   rotateTensor,
   softLimitMotor,
 } from "./joint-math.js";
-import { rapier, type Rapier, restoreWorld, type SolverParameters, stepWorld } from "./rapier.js";
+import { rapier, type Rapier, type SolverParameters, stepWorld, WorldRestorer } from "./rapier.js";
 import { matFromQuat, quatConjMul, quatFromAxisAngle, quatFromMat, quatFromRpy, quatMul, quatRotate, symmetricEigen, twistAngle } from "./spatial.js";
 import { addGround, colliderDesc, frictionCombineRule, GROUND_BIT, readBodyStates, ROBOT_BIT, solverSnapshotWorld } from "./world-parts.js";
 
@@ -194,7 +194,8 @@ export class FloatingArticulation {
   private readonly linkOffsetQuat: Float64Array;
   private world: World;
   private readonly R: Rapier;
-  private readonly snapshot: Uint8Array;
+  /** Builds each reset's world from the patched snapshot (ahead of time when `prepareReset` runs). */
+  private readonly restorer: WorldRestorer;
   private readonly bodies: BodyModel[] = [];
   private readonly mjBodies: MjBody[] = [];
   private readonly nb: number;
@@ -546,7 +547,9 @@ export class FloatingArticulation {
     this.hingeTorque = new Float64Array(this.nb);
 
     // MUJOCO_LIKE_SOLVER with the description's contact softness, as in `Articulation`.
-    ({ world: this.world, snapshot: this.snapshot } = solverSnapshotWorld(R, world, desc.contact, options.solver, this.nb - 1));
+    const built = solverSnapshotWorld(R, world, desc.contact, options.solver, this.nb - 1);
+    this.world = built.world;
+    this.restorer = new WorldRestorer(R, built.snapshot);
     this.bodyHandles = this.bodies.map((b) => b.bodyHandle);
     if (this.softLimits) {
       const invWeight = this.restInverseWeights();
@@ -692,7 +695,7 @@ export class FloatingArticulation {
    * normalizes it when used); a zero quaternion is the identity.
    */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
-    this.world = restoreWorld(this.R, this.snapshot, this.world);
+    this.world = this.restorer.restore(this.world);
     this.motorOff.fill(0);
     const p = this.pos, q = this.quat, lin = this.lin, ang = this.ang, t = this.tmp;
     p[0] = qpos[0]!; p[1] = qpos[1]!; p[2] = qpos[2]!;
@@ -888,7 +891,16 @@ export class FloatingArticulation {
     for (let a = 0; a < this.nu; a++) out[a] = this.actGear[a]! * this.ctrl[a]!;
   }
 
+  /**
+   * Does one piece of the next reset's work ahead of time (`WorldRestorer.prepare`): for a
+   * thread that would otherwise wait. False when nothing is left. Results do not change.
+   */
+  prepareReset(): boolean {
+    return this.restorer.prepare(this.world);
+  }
+
   free(): void {
+    this.restorer.free();
     this.world.free();
     this.rawVec.free();
     this.rawGravity.free();

@@ -229,13 +229,32 @@ let deserializer: InstanceType<Rapier["SerializationPipeline"]> | undefined;
  * trajectories after a reset are bit-identical to `restoreSnapshot`'s (test/physics-reset.test.ts).
  */
 export function restoreWorld(R: Rapier, snapshot: Uint8Array, previous: World): World {
+  const world = worldFromParts(R, deserializeWorld(R, snapshot), previous);
+  freeWorldParts(previous);
+  return world;
+}
+
+type RawDeserializedWorld = NonNullable<ReturnType<InstanceType<Rapier["SerializationPipeline"]>["raw"]["deserializeAll"]>>;
+
+/** The world's parts deserialized from `snapshot`, to build a world from (`worldFromParts`) or free. */
+export function deserializeWorld(R: Rapier, snapshot: Uint8Array): RawDeserializedWorld {
   deserializer ??= new R.SerializationPipeline();
   const d = deserializer.raw.deserializeAll(snapshot);
   if (d === undefined) throw new Error(`${PHYSICS_BUILD}: the world snapshot did not deserialize`);
+  return d;
+}
+
+/**
+ * A new world of the deserialized parts `d` (freed here) that shares `pipelinesOf`'s
+ * pipelines (physics pipeline, CCD solver, serialization and debug-render pipelines): only one
+ * of the two may be stepped from then on, and only one may be released with `World.free`
+ * (the other with `freeWorldParts`).
+ */
+export function worldFromParts(R: Rapier, d: RawDeserializedWorld, pipelinesOf: World): World {
   try {
     d.takeGravity()?.free();
-    const world = new R.World(
-      previous.gravity,
+    return new R.World(
+      pipelinesOf.gravity,
       d.takeIntegrationParameters(),
       d.takeIslandManager(),
       d.takeBroadPhase(),
@@ -244,23 +263,101 @@ export function restoreWorld(R: Rapier, snapshot: Uint8Array, previous: World): 
       d.takeColliders(),
       d.takeImpulseJoints(),
       d.takeMultibodyJoints(),
-      previous.ccdSolver.raw,
-      previous.physicsPipeline.raw,
-      previous.serializationPipeline.raw,
-      previous.debugRenderPipeline.raw,
+      pipelinesOf.ccdSolver.raw,
+      pipelinesOf.physicsPipeline.raw,
+      pipelinesOf.serializationPipeline.raw,
+      pipelinesOf.debugRenderPipeline.raw,
     );
-    // Everything of `previous` but the adopted pipelines (World.free would free those too).
-    previous.integrationParameters.free();
-    previous.islands.free();
-    previous.broadPhase.free();
-    previous.narrowPhase.free();
-    previous.bodies.free();
-    previous.colliders.free();
-    previous.impulseJoints.free();
-    previous.multibodyJoints.free();
-    return world;
   } finally {
     d.free();
+  }
+}
+
+/** `worldFromParts` of the deserialized `snapshot`. */
+export function worldFromSnapshot(R: Rapier, snapshot: Uint8Array, pipelinesOf: World): World {
+  return worldFromParts(R, deserializeWorld(R, snapshot), pipelinesOf);
+}
+
+/** Frees everything of `world` but the pipelines it shares with another world (`World.free` would free those too). */
+export function freeWorldParts(world: World): void {
+  world.integrationParameters.free();
+  world.islands.free();
+  world.broadPhase.free();
+  world.narrowPhase.free();
+  world.bodies.free();
+  world.colliders.free();
+  world.impulseJoints.free();
+  world.multibodyJoints.free();
+}
+
+/**
+ * The worlds of one articulation's resets: every reset replaces the world by a fresh one from
+ * the same snapshot (`restore`). The work of that replacement does not depend on the reset's
+ * state, so it can be done ahead, when the thread would otherwise wait (`prepare`: a worker
+ * thread between commands, the caller while its workers finish). Of a hopper reset's ~26 µs,
+ * ~22 are the world's restore (deserialization ~9, building and freeing the rest), measured
+ * 2026-11-22. A prepared world is the one `restore` would build (same snapshot), so
+ * trajectories do not depend on whether or when `prepare` ran (test/physics-reset.test.ts).
+ */
+export class WorldRestorer {
+  /** The next reset's world, built ahead (shares the current world's pipelines), or null. */
+  private spare: World | null = null;
+  /** Its parts, deserialized ahead but not yet built into a world, or null. */
+  private parts: RawDeserializedWorld | null = null;
+  /** The world the last prepared reset replaced, whose parts are freed by the next `prepare`. */
+  private retired: World | null = null;
+
+  constructor(
+    private readonly R: Rapier,
+    readonly snapshot: Uint8Array,
+  ) {}
+
+  /** The snapshot's world to replace `current` with; `current` is freed now, or by the next `prepare` when a prepared world is used. */
+  restore(current: World): World {
+    this.freeRetired();
+    let next = this.spare;
+    this.spare = null;
+    if (next === null && this.parts !== null) {
+      next = worldFromParts(this.R, this.parts, current);
+      this.parts = null;
+    }
+    if (next === null) return restoreWorld(this.R, this.snapshot, current);
+    this.retired = current;
+    return next;
+  }
+
+  /**
+   * One piece of the next reset's work, if any is left: free the world the last reset
+   * replaced, deserialize the next world's parts, or build them into the next world (each
+   * ~5–10 µs for the hopper, so a caller that checks for other work between pieces is not
+   * held up long). False when nothing is left.
+   */
+  prepare(current: World): boolean {
+    if (this.freeRetired()) return true;
+    if (this.spare !== null) return false;
+    if (this.parts === null) {
+      this.parts = deserializeWorld(this.R, this.snapshot);
+    } else {
+      this.spare = worldFromParts(this.R, this.parts, current);
+      this.parts = null;
+    }
+    return true;
+  }
+
+  /** Frees what was prepared and the retired world (not the current one, which owns the shared pipelines). */
+  free(): void {
+    this.freeRetired();
+    if (this.spare !== null) freeWorldParts(this.spare);
+    this.spare = null;
+    this.parts?.free();
+    this.parts = null;
+  }
+
+  private freeRetired(): boolean {
+    if (this.retired === null) return false;
+    freeWorldParts(this.retired);
+    this.retired = null;
+    return true;
   }
 }
 

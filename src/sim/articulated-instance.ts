@@ -17,6 +17,8 @@ export interface ControlledArticulation extends StateArticulation {
   /** Advances `n` physics steps with the current controls. */
   step(n: number): void;
   contactCount(): number;
+  /** One piece of the next reset's work done ahead of time; false when none is left. */
+  prepareReset(): boolean;
   free(): void;
 }
 
@@ -69,6 +71,10 @@ export abstract class ArticulatedInstance<A extends ControlledArticulation> impl
 
   readEfforts(out: Float64Array): void {
     this.state.readEfforts(out);
+  }
+
+  prepareReset(): boolean {
+    return this.art.prepareReset();
   }
 
   free(): void {

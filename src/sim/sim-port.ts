@@ -28,6 +28,8 @@ export class SimPort implements ControlPort {
   private readonly metricScratch: Float32Array;
   private readonly metricArrays: Float32Array[];
   private readonly firstEnvIndex: number;
+  /** The env `prepareResets` looks at first. */
+  private prepareCursor = 0;
 
   constructor(readonly task: TaskDefinition, options: SimPortOptions) {
     this.spec = task.spec;
@@ -81,6 +83,25 @@ export class SimPort implements ControlPort {
       truncated[i] = 0;
       for (let m = 0; m < metricArrays.length; m++) metricArrays[m]![i] = scratch[m]!;
     }
+  }
+
+  /**
+   * Does one piece of some env's next reset ahead of time (building its fresh world, see
+   * `WorldRestorer`); false when every env's next reset is prepared. For a thread that would
+   * otherwise wait: `WorkerPort`'s threads call it until the next command or their workers'
+   * answer arrives. Trajectories do not depend on whether or when it runs.
+   */
+  prepareResets(): boolean {
+    const n = this.instances.length;
+    for (let k = 0; k < n; k++) {
+      const i = this.prepareCursor;
+      this.prepareCursor = i + 1 < n ? i + 1 : 0;
+      if (this.instances[i]!.prepareReset?.() === true) {
+        this.prepareCursor = i; // the same env may have more to do (free the old world, then build)
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -35,7 +35,8 @@ function sameData(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.hasOwn(rb, k) && sameData(ra[k], rb[k]));
 }
 
-async function start(data: SimWorkerData): Promise<ControlPort> {
+/** The slice's port (`slicePort`) and the `SimPort` inside it, whose resets are prepared between commands. */
+async function start(data: SimWorkerData): Promise<{ port: ControlPort; sim: SimPort }> {
   const task = await loadTask(data.taskName);
   if (!sameData(task.spec, data.spec)) {
     throw new Error(
@@ -45,14 +46,24 @@ async function start(data: SimWorkerData): Promise<ControlPort> {
   }
   const buffers = sliceBuffers(task.spec, data.buffers, data.start, data.count);
   const sim = new SimPort(task, { numEnvs: data.count, seed: data.seed, buffers, firstEnvIndex: data.start });
-  return slicePort(sim, data.maxEpisodeSteps, data.finalObs, data.start);
+  return { port: slicePort(sim, data.maxEpisodeSteps, data.finalObs, data.start), sim };
 }
 
 function describe(spec: PortSpec): string {
   return `robot ${spec.robot}, ${spec.observation.names.length} obs, ${spec.action.names.length} actions, dt ${spec.dt}, metrics [${spec.metrics.join(", ")}]`;
 }
 
-function serve(sim: ControlPort, data: SimWorkerData): void {
+function serve({ port: sim, sim: bare }: { port: ControlPort; sim: SimPort }, data: SimWorkerData): void {
+  // Work done ahead never decides a result; if it fails, stop doing it (the reset itself then reports the failure).
+  let prepare = true;
+  const prepared = (): boolean => {
+    try {
+      return bare.prepareResets();
+    } catch {
+      prepare = false;
+      return false;
+    }
+  };
   const ctrl = new Int32Array(data.control, 0, data.numThreads * RECORD_INT32);
   const seeds = new Float64Array(data.control, seedOffsetBytes(data.numThreads), data.numThreads);
   const base = data.worker * RECORD_INT32;
@@ -60,7 +71,21 @@ function serve(sim: ControlPort, data: SimWorkerData): void {
   // The main thread's sequence starts at 0 and may already have moved on since "ready" was posted.
   let seen = 0;
   for (;;) {
-    const seq = spinWhileEqual(ctrl, base + Slot.seq, seen, data.spinMs);
+    // Until the next command arrives: prepare the resets of the envs that reset, then poll, then
+    // sleep. If the caller already waited for this answer, its next command may be on its way:
+    // poll for it briefly first (`SpinBudgets.workerGraceMs`), so a reset being prepared does not delay it.
+    let seq = Atomics.load(ctrl, base + Slot.seq);
+    let graced = false;
+    while (seq === seen && prepare) {
+      if (!graced && Atomics.load(ctrl, base + Slot.callerWaits) === seen) {
+        graced = true;
+        seq = spinWhileEqual(ctrl, base + Slot.seq, seen, data.graceMs);
+        continue;
+      }
+      if (!prepared()) break;
+      seq = Atomics.load(ctrl, base + Slot.seq);
+    }
+    if (seq === seen) seq = spinWhileEqual(ctrl, base + Slot.seq, seen, data.spinMs);
     if (seq === seen) {
       Atomics.wait(ctrl, base + Slot.seq, seen);
       continue;
@@ -90,7 +115,7 @@ function serve(sim: ControlPort, data: SimWorkerData): void {
 const data = workerData as SimWorkerData | null;
 if (!parentPort || !data) throw new Error("sim-worker.ts is a worker_threads entry; WorkerPort starts it");
 const port = parentPort;
-let sim: ControlPort | null = null;
+let sim: { port: ControlPort; sim: SimPort } | null = null;
 try {
   sim = await start(data);
 } catch (e) {

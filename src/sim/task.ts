@@ -22,6 +22,12 @@ export interface TaskInstance {
   readonly terminated: boolean;
   /** Frees native (wasm) memory. */
   free(): void;
+  /**
+   * Does one piece of the next reset's work ahead of time (for a thread that would otherwise
+   * wait, see `SimPort.prepareResets`); false when none is left. Never changes what a reset,
+   * `setState` or a step produces.
+   */
+  prepareReset?(): boolean;
   /** Contact points in the world after the last step (diagnostics and benchmarks; may allocate). */
   contactCount?(): number;
 

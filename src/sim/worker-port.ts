@@ -60,7 +60,7 @@ export const Command = { step: 1, resetAll: 2, resetEnv: 3, seed: 4, close: 5, r
 export type CommandCode = (typeof Command)[keyof typeof Command];
 
 /** Int32 offsets inside one worker's control record. */
-export const Slot = { seq: 0, cmd: 1, arg: 2, done: 3, status: 4 } as const;
+export const Slot = { seq: 0, cmd: 1, arg: 2, done: 3, status: 4, callerWaits: 5 } as const;
 /** Int32 elements per worker record: 64 bytes, so two workers never share a cache line. */
 export const RECORD_INT32 = 16;
 /** Byte offset of the Float64 seed slots (one per worker) after the Int32 records. */
@@ -89,10 +89,17 @@ export interface SpinBudgets {
   callerStepMs: number;
   /** The caller, for a short command (reset one env, seed). */
   callerMs: number;
+  /**
+   * A worker whose answer the caller was already waiting for, before it prepares resets: the
+   * caller's next command is then probably on its way (a few µs in a tight stepping loop), and
+   * a reset being prepared would delay it. Past this poll the caller is busy elsewhere (a
+   * policy's forward pass) and the worker prepares.
+   */
+  workerGraceMs: number;
 }
 
-export const SPIN_STEP_ON_CALLER: SpinBudgets = { workerMs: 0.3, callerStepMs: 1, callerMs: 1 };
-export const SPIN_WORKERS_ONLY: SpinBudgets = { workerMs: 0, callerStepMs: 0, callerMs: 0.2 };
+export const SPIN_STEP_ON_CALLER: SpinBudgets = { workerMs: 0.3, callerStepMs: 1, callerMs: 1, workerGraceMs: 0.02 };
+export const SPIN_WORKERS_ONLY: SpinBudgets = { workerMs: 0, callerStepMs: 0, callerMs: 0.2, workerGraceMs: 0 };
 
 /** Polls `arr[index]` until it differs from `value` or `budgetMs` passes; returns the last value read. */
 export function spinWhileEqual(arr: Int32Array, index: number, value: number, budgetMs: number): number {
@@ -129,6 +136,8 @@ export interface SimWorkerData {
   errors: MessagePort;
   /** How long the worker polls for the next command before sleeping (ms). */
   spinMs: number;
+  /** `SpinBudgets.workerGraceMs`. */
+  graceMs: number;
   /** Episode mode (see `WorkerPortOptions.episodes`): the time limit, else null. */
   maxEpisodeSteps: number | null;
   /** [numEnvs × obsDim] shared `finalObs` of the batch (episode mode). */
@@ -212,6 +221,8 @@ export class WorkerPort implements EpisodicPort {
     resetMask: Uint8Array,
     /** The caller's own slice (rows [0, local.numEnvs)), or null. */
     private readonly local: ControlPort | null,
+    /** The `SimPort` inside `local`, whose resets the caller prepares while it waits for the workers. */
+    private readonly localSim: SimPort | null,
     private readonly workers: WorkerHandle[],
     private readonly timeoutMs: number,
     private readonly spin: SpinBudgets,
@@ -273,6 +284,7 @@ export class WorkerPort implements EpisodicPort {
         numThreads,
         errors: channel.port2,
         spinMs: spin.workerMs,
+        graceMs: spin.workerGraceMs,
         maxEpisodeSteps,
         finalObs,
       };
@@ -287,11 +299,12 @@ export class WorkerPort implements EpisodicPort {
       handles.push({ index: k, thread, errors: channel.port1, start, count, base: k * RECORD_INT32, seq: 0 });
     }
     let local: ControlPort | null = null;
+    let localSim: SimPort | null = null;
     try {
       if (stepOnCaller) {
         const { count } = sliceOf(0, numWorkers, numEnvs);
-        const sim = new SimPort(task, { numEnvs: count, seed, buffers: sliceBuffers(spec, buffers, 0, count), firstEnvIndex: 0 });
-        local = slicePort(sim, maxEpisodeSteps, finalObs, 0);
+        localSim = new SimPort(task, { numEnvs: count, seed, buffers: sliceBuffers(spec, buffers, 0, count), firstEnvIndex: 0 });
+        local = slicePort(localSim, maxEpisodeSteps, finalObs, 0);
       }
       await Promise.all(handles.map((h) => waitReady(h.thread, h.index)));
     } catch (e) {
@@ -304,7 +317,7 @@ export class WorkerPort implements EpisodicPort {
     }
     // Blocked in Atomics.wait, a worker would otherwise keep the process alive if close() is forgotten.
     for (const h of handles) h.thread.unref();
-    return new WorkerPort(buffers, control, resetMask, local, handles, options.timeoutMs ?? 120_000, spin, spec, finalObs);
+    return new WorkerPort(buffers, control, resetMask, local, localSim, handles, options.timeoutMs ?? 120_000, spin, spec, finalObs);
   }
 
   seed(seed: number): void {
@@ -317,6 +330,7 @@ export class WorkerPort implements EpisodicPort {
   resetAll(): void {
     for (const w of this.workers) this.send(w, Command.resetAll, 0);
     this.local?.resetAll();
+    this.prepareWhileWorkersRun();
     for (const w of this.workers) this.complete(w, this.spin.callerStepMs);
   }
 
@@ -345,13 +359,33 @@ export class WorkerPort implements EpisodicPort {
       if (busy[w.index] !== 0) this.send(w, Command.resetMasked, 0);
     }
     this.local?.resetEnvs(shared);
+    this.prepareWhileWorkersRun();
     for (const w of this.workers) if (busy[w.index] !== 0) this.complete(w, this.spin.callerMs);
   }
 
   step(): void {
     for (const w of this.workers) this.send(w, Command.step, 0);
     this.local?.step();
+    this.prepareWhileWorkersRun();
     for (const w of this.workers) this.complete(w, this.spin.callerStepMs);
+  }
+
+  /**
+   * The caller's idle time after its own slice: prepares its envs' next resets
+   * (`SimPort.prepareResets`) until every worker has answered or nothing is left to prepare.
+   */
+  private prepareWhileWorkersRun(): void {
+    const sim = this.localSim;
+    if (sim === null) return;
+    const { ctrl } = this;
+    for (const w of this.workers) Atomics.store(ctrl, w.base + Slot.callerWaits, w.seq);
+    while (this.anyWorkerRunning() && sim.prepareResets());
+  }
+
+  private anyWorkerRunning(): boolean {
+    const { ctrl } = this;
+    for (const w of this.workers) if (Atomics.load(ctrl, w.base + Slot.done) !== w.seq) return true;
+    return false;
   }
 
   /** Stops the workers (each frees its physics worlds first) and frees the caller's slice. Idempotent. */
@@ -408,6 +442,7 @@ export class WorkerPort implements EpisodicPort {
   private waitDone(w: WorkerHandle, spinMs: number, timeoutMs: number): boolean {
     const { ctrl } = this;
     const at = w.base + Slot.done;
+    Atomics.store(ctrl, w.base + Slot.callerWaits, w.seq);
     if (spinWhileEqual(ctrl, at, (w.seq - 1) | 0, spinMs) === w.seq) return true;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
