@@ -172,7 +172,7 @@ describe("WorkerPort errors and lifecycle", () => {
 });
 
 describe("compiled dist/", () => {
-  it("runs 2 workers from dist/src/sim/*.js with the same results as 1", () => {
+  it("runs 2 workers from dist/src/sim/*.js with the same results as 1, under V8 options a worker cannot take", () => {
     const root = findPackageRoot();
     const entry = join(root, "dist/src/sim/make-port.js");
     expect(existsSync(entry), `${entry} is missing: run npm run build`).toBe(true);
@@ -197,7 +197,9 @@ describe("compiled dist/", () => {
       }
       console.log(JSON.stringify(digests));
     `;
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    // --max-old-space-size and --stack-size are V8 options: Node refuses them in a worker's execArgv.
+    const flags = ["--max-old-space-size=3000", "--stack-size=900", "--input-type=module"];
+    const out = execFileSync(process.execPath, [...flags, "-e", script], { cwd: root, encoding: "utf8", timeout: 60_000 });
     const [one, two] = JSON.parse(out.trim().split("\n").at(-1)!) as [string, string];
     expect(one.startsWith("SimPort:")).toBe(true);
     expect(two.startsWith("WorkerPort:")).toBe(true);

@@ -6,12 +6,38 @@
  * `<name>.ts`. Tests thereby exercise the current sources, never a possibly stale dist/.
  *
  *   const entry = workerEntry(import.meta.url, "sim-worker", "WorkerPort");
- *   new Worker(entry.url, { workerData: { ...data, ...entry.extraData } });
+ *   startWorker(entry.url, { workerData: { ...data, ...entry.extraData } });
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker, type WorkerOptions } from "node:worker_threads";
+
+/**
+ * `new Worker(url, options)` with the parent's Node options (module hooks, conditions, source
+ * maps…) except those a worker cannot take: `--input-type` (only for the parent's own
+ * `node --input-type=module -e` entry), and V8 or per-process options such as
+ * `--max-old-space-size` or `--stack-size`, which Node rejects in a worker's `execArgv`
+ * (`ERR_WORKER_INVALID_EXEC_ARGV`, naming them) and which already apply to the whole process.
+ */
+export function startWorker(url: URL, options: Omit<WorkerOptions, "execArgv">): Worker {
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+  try {
+    return new Worker(url, { ...options, execArgv });
+  } catch (e) {
+    const invalid = invalidExecArgv(e);
+    if (invalid === null) throw e;
+    return new Worker(url, { ...options, execArgv: execArgv.filter((a) => !invalid.has(a)) });
+  }
+}
+
+/** The flags an `ERR_WORKER_INVALID_EXEC_ARGV` error names, or null for any other error. */
+function invalidExecArgv(e: unknown): Set<string> | null {
+  if (!(e instanceof Error) || (e as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV") return null;
+  const list = e.message.slice(e.message.indexOf(":") + 1);
+  return new Set(list.split(",").map((f) => f.trim()).filter((f) => f.length > 0));
+}
 
 /** `self`: the caller's import.meta.url; `name`: the worker module beside it; `label`: for errors. */
 export function workerEntry(self: string, name: string, label: string): { url: URL; extraData: Record<string, string> } {

@@ -21,8 +21,8 @@
  * Every episode played registers its channels on one shared set (one server channel per topic
  * and type), so viewers keep one /tf, one /joint_states, … across episodes.
  */
-import { Worker } from "node:worker_threads";
-import { workerEntry } from "../util/worker-entry.js";
+import type { Worker } from "node:worker_threads";
+import { startWorker, workerEntry } from "../util/worker-entry.js";
 import { type EpisodeBuffer, type EpisodeTransfer, episodeTransferList } from "./episode-buffer.js";
 import type { LiveViewOptions } from "./live-view-server.js";
 
@@ -100,10 +100,9 @@ export class LiveViewThread {
    */
   static async start(options: LiveViewOptions = {}): Promise<LiveViewThread> {
     const entry = workerEntry(import.meta.url, "view-worker", "LiveViewThread");
-    const worker = new Worker(entry.url, {
+    const worker = startWorker(entry.url, {
       workerData: { options, ...entry.extraData },
       name: "locomote-live-view",
-      execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
     });
     const ready = await new Promise<Extract<ViewReply, { type: "ready" }>>((resolve, reject) => {
       const cleanup = (): void => {
