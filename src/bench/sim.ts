@@ -182,8 +182,8 @@ async function main(): Promise<void> {
   let workers: { count: number; scaling: number } | null = null;
   if (!values["no-workers"]) {
     // The trainer's port (time limit and auto-reset inside each thread's step), 16 hopper envs;
-    // 4 s of warm-up and 2000-step runs per configuration, as `npm run bench:workers` reports.
-    const s = await measureWorkerScaling({ task: "hopper", workers: [1, 2], warmupS: Math.max(4, warmupS), steps: 2000 });
+    // 4 s of warm-up, then 7 rounds of 2000-step runs, as `npm run bench:workers` reports.
+    const s = await measureWorkerScaling({ task: "hopper", workers: [1, 2], warmupS: Math.max(4, warmupS), steps: 2000, reps: 7 });
     workers = { count: 2, scaling: s.scaling };
     if (!values.json) {
       console.log(`workers ${s.runs.map((run) => `${run.workers}: ${fmt(run.envStepsPerS)} env steps/s`).join(", ")} scaling=${s.scaling.toFixed(2)} (hopper, ${s.numEnvs} envs, load ${s.loadBefore.toFixed(2)} → ${s.loadAfter.toFixed(2)})`);

@@ -18,7 +18,7 @@
  * TimeLimit + AutoReset instead (one more round trip after any step that ends an episode).
  *
  *   node dist/src/bench/workers.js [--task hopper] [--envs 16] [--workers 1,2] [--steps 1000]
- *                                  [--mode caller|workers-only] [--unfused-resets] [--reps 3] [--warmup-s 3]
+ *                                  [--mode caller|workers-only] [--unfused-resets] [--reps 7] [--warmup-s 3]
  *                                  [--seed 1] [--json]
  */
 import { loadavg } from "node:os";
@@ -43,7 +43,7 @@ export interface WorkerScalingOptions {
   fused?: boolean;
   /** Batch steps per timed run (default 1000). */
   steps?: number;
-  /** Timed runs per configuration; the median counts (default 3). */
+  /** Rounds of one timed run per configuration; medians count (default 7). */
   reps?: number;
   /** Minimum warm-up per configuration, seconds (default 3). */
   warmupS?: number;
@@ -83,7 +83,7 @@ export async function measureWorkerScaling(options: WorkerScalingOptions = {}): 
   const numEnvs = options.numEnvs ?? 16;
   const workerCounts = options.workers ?? [1, 2];
   const steps = options.steps ?? 1000;
-  const reps = options.reps ?? 3;
+  const reps = options.reps ?? 7;
   const warmupS = options.warmupS ?? 3;
   const seed = options.seed ?? 1;
   const task = await loadTask(taskName);
@@ -156,7 +156,8 @@ async function main(): Promise<void> {
   const { values } = parseBenchArgs(
     "npm run bench:workers",
     "Env steps/s of the hopper batch through the trainer's port (time limit and auto-reset in each thread)\n" +
-      "with 1 and with n threads, and their ratio; each configuration warmed up, median of --reps runs.",
+      "with 1 and with n threads, and their ratio; each configuration warmed up, then --reps rounds of one run each:\n" +
+      "env steps/s is the median run, the ratio the median of the rounds' ratios.",
     {
       task: { type: "string", default: "hopper" },
       envs: { type: "string", default: "16" },
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
       mode: { type: "string", default: "caller" },
       "unfused-resets": { type: "boolean", default: false },
       steps: { type: "string", default: "1000" },
-      reps: { type: "string", default: "3" },
+      reps: { type: "string", default: "7" },
       "warmup-s": { type: "string", default: "3" },
       seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false },
@@ -195,7 +196,8 @@ async function main(): Promise<void> {
   }
   console.log(
     `scaling ${workers.at(-1)} vs ${workers[0]} workers: ${result.scaling.toFixed(2)}x` +
-      ` (load average 1 min: ${result.loadBefore.toFixed(2)} before, ${result.loadAfter.toFixed(2)} after)`,
+      ` (rounds: ${result.roundRatios.map((r) => r.toFixed(2)).join(" ")};` +
+      ` load average 1 min: ${result.loadBefore.toFixed(2)} before, ${result.loadAfter.toFixed(2)} after)`,
   );
 }
 

@@ -9,19 +9,23 @@
  * first slice itself and `numWorkers − 1` worker_threads step the others (`stepOnCaller`):
  * on 2 cores, 2 workers keep both cores busy instead of running 2 workers plus a sleeping
  * caller that must be woken every step. With `stepOnCaller: false` every slice gets a worker
- * thread and the caller only waits. Measured on this 2-core VM (src/bench/workers.ts: hopper,
- * 16 envs, random actions, TimeLimit + AutoReset, CPUs otherwise idle; the hopper of 0.002 s
- * engine steps): 1 thread 11.8–12.4k env steps/s; 2 with the caller stepping 19.7–21.6k
- * (1.62–1.82×, median 1.73, in ten runs); with the hopper of 0.004 s steps since 2026-11-22 (half
- * the work per env step) 22.3–23.4k and 39.5–42.3k (1.73–1.83×, median 1.78, ten runs);
- * earlier sessions: 2 worker threads and a waiting caller 11.8k (1.05×: every step wakes three
- * threads on two cores). Where the rest of 2× goes (0.002 s hopper, per batch step of 16 envs,
- * 2000 steps, instrumented): the slower slice sets each step's time, 757 µs on average where the
- * slices' mean is 710 (a slice's time varies by ~150 µs from step to step: contacts, and a reset
- * costs about one env step); each env step costs ~3% more while both cores step; the handshake
- * adds ~15 µs. With the 0.004 s hopper the worker's slice of 8 envs took 389–397 µs per step
- * when the worker never slept (a 100 ms poll; the caller's 369 µs in the run measuring both),
- * and 405–417 µs against the caller's 363–398 µs with the 0.3 ms poll.
+ * thread and the caller only waits (earlier sessions: 2 worker threads and a waiting caller
+ * 1.05× one thread: every step wakes three threads on two cores).
+ *
+ * What keeps two threads below 2× one (2026-11-22, hopper of 0.004 s engine steps, 16 envs,
+ * random actions, per batch step, instrumented probes): (1) the slower slice sets each step's
+ * time: a slice of 8 envs takes 311–380 µs (10th–90th percentile) from step to step with
+ * contacts and resets, so the step waits for the slower one, ~4.5% over the mean for two
+ * independent slices; (2) resets: a reset restores a fresh world from the snapshot, and in the
+ * stepping loop that cost ~50–70 µs per reset, ~20 µs per slice-step with the random-action
+ * hopper's ~28-step episodes. Both threads now build the next resets' worlds in their idle
+ * time (`SimPort.prepareResets`: a worker between commands, the caller while its workers
+ * run), which took a slice-step from ~357 to ~337 µs in a single-thread probe; (3) V8 shared
+ * one compiled Rapier module among the threads, which ran them ~5% slower than two processes
+ * (`compileWasmPerThread`); (4) the handshake: the worker starts a step ~6 µs after the caller
+ * on average (a reset piece in progress when the command arrives; ~0.5 µs median).
+ * Measured with src/bench/workers.ts: before (2) and (3) were addressed 1.73–1.83× (median
+ * 1.78, ten runs); the figures since are in the README.
  *
  * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
  * thread has one 64-byte record in a shared Int32Array control block:
@@ -31,6 +35,9 @@
  *   ARG    slice-local env index for "reset one env"
  *   DONE   worker → caller: the SEQ of the last command completed (one command at a time)
  *   STATUS 0 ok, 1 the last command threw (message waiting on the worker's error port)
+ *   CALLER_WAITS caller → worker: the SEQ whose answer the caller is waiting for (it finished
+ *          its own part): a worker that finishes then polls for the next command briefly
+ *          before it prepares resets (`SpinBudgets.workerGraceMs`)
  * plus one Float64 slot per worker for the seed. The caller writes CMD/ARG, bumps SEQ and
  * `Atomics.notify`s; the worker sleeps in `Atomics.wait` on SEQ, runs the command over the
  * shared buffers, publishes DONE and notifies; the caller steps its own slice meanwhile, then
