@@ -16,6 +16,7 @@ import {
   type SimWorkerData,
   type SimWorkerHello,
   Slot,
+  CoreWatch,
   spinWhileEqual,
   STATUS_ERROR,
 } from "./worker-port.js";
@@ -68,6 +69,7 @@ function serve({ port: sim, sim: bare }: { port: ControlPort; sim: SimPort }, da
   const seeds = new Float64Array(data.control, seedOffsetBytes(data.numThreads), data.numThreads);
   const base = data.worker * RECORD_INT32;
   const resetMask = data.resetMask.subarray(data.start, data.start + data.count);
+  const cores = new CoreWatch();
   // The main thread's sequence starts at 0 and may already have moved on since "ready" was posted.
   let seen = 0;
   for (;;) {
@@ -86,6 +88,7 @@ function serve({ port: sim, sim: bare }: { port: ControlPort; sim: SimPort }, da
       seq = Atomics.load(ctrl, base + Slot.seq);
     }
     if (seq === seen) seq = spinWhileEqual(ctrl, base + Slot.seq, seen, data.spinMs);
+    if (seq === seen && data.longSpinMs > data.spinMs && cores.spare()) seq = spinWhileEqual(ctrl, base + Slot.seq, seen, data.longSpinMs - data.spinMs);
     if (seq === seen) {
       Atomics.wait(ctrl, base + Slot.seq, seen);
       continue;
@@ -108,6 +111,7 @@ function serve({ port: sim, sim: bare }: { port: ControlPort; sim: SimPort }, da
     }
     Atomics.store(ctrl, base + Slot.done, seq);
     Atomics.notify(ctrl, base + Slot.done);
+    if (data.longSpinMs > data.spinMs) cores.sample();
     if (cmd === Command.close) return;
   }
 }
