@@ -23,9 +23,11 @@
  * run), which took a slice-step from ~357 to ~337 µs in a single-thread probe; (3) V8 shared
  * one compiled Rapier module among the threads, which ran them ~5% slower than two processes
  * (`compileWasmPerThread`); (4) the handshake: the worker starts a step ~6 µs after the caller
- * on average (a reset piece in progress when the command arrives; ~0.5 µs median).
- * Measured with src/bench/workers.ts: before (2) and (3) were addressed 1.73–1.83× (median
- * 1.78, ten runs); the figures since are in the README.
+ * on average (a reset piece in progress when the command arrives; ~0.5 µs median); (5) a
+ * worker that slept is slow to wake on this VM, so it polls longer while a core is spare
+ * (`SpinBudgets.workerLongMs`).
+ * Measured with src/bench/workers.ts: before (2), (3) and (5) were addressed 1.73–1.83× (median
+ * 1.78, ten runs); after, 1.79–1.91× (median 1.88, ten runs; README).
  *
  * Synchronization (no promise per step: the trainer's loop is synchronous). Each worker
  * thread has one 64-byte record in a shared Int32Array control block:
@@ -106,7 +108,8 @@ export interface SpinBudgets {
    * rollout (19.1–21.3k vs 18.8–21.2k env steps/s), and with two such processes on the 2 cores
    * it takes the cores the callers need (4.2–4.3k instead of 7.5–7.9k env steps/s each).
    * Backing off after a preemption seen on the clock kept training level but still lost ~5%
-   * there (7.0–7.7k), so the poll stays short.
+   * there (7.0–7.7k), so this poll stays short, and a longer one (`workerLongMs`) only runs
+   * while no other thread wants a core.
    */
   workerMs: number;
   /** The caller, for the workers' step (and reset-all) after finishing its own slice. */
