@@ -237,7 +237,7 @@ export function restoreWorld(R: Rapier, snapshot: Uint8Array, previous: World): 
 type RawDeserializedWorld = NonNullable<ReturnType<InstanceType<Rapier["SerializationPipeline"]>["raw"]["deserializeAll"]>>;
 
 /** The world's parts deserialized from `snapshot`, to build a world from (`worldFromParts`) or free. */
-export function deserializeWorld(R: Rapier, snapshot: Uint8Array): RawDeserializedWorld {
+function deserializeWorld(R: Rapier, snapshot: Uint8Array): RawDeserializedWorld {
   deserializer ??= new R.SerializationPipeline();
   const d = deserializer.raw.deserializeAll(snapshot);
   if (d === undefined) throw new Error(`${PHYSICS_BUILD}: the world snapshot did not deserialize`);
@@ -250,7 +250,7 @@ export function deserializeWorld(R: Rapier, snapshot: Uint8Array): RawDeserializ
  * of the two may be stepped from then on, and only one may be released with `World.free`
  * (the other with `freeWorldParts`).
  */
-export function worldFromParts(R: Rapier, d: RawDeserializedWorld, pipelinesOf: World): World {
+function worldFromParts(R: Rapier, d: RawDeserializedWorld, pipelinesOf: World): World {
   try {
     d.takeGravity()?.free();
     return new R.World(
@@ -271,11 +271,6 @@ export function worldFromParts(R: Rapier, d: RawDeserializedWorld, pipelinesOf: 
   } finally {
     d.free();
   }
-}
-
-/** `worldFromParts` of the deserialized `snapshot`. */
-export function worldFromSnapshot(R: Rapier, snapshot: Uint8Array, pipelinesOf: World): World {
-  return worldFromParts(R, deserializeWorld(R, snapshot), pipelinesOf);
 }
 
 /** Frees everything of `world` but the pipelines it shares with another world (`World.free` would free those too). */

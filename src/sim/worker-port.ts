@@ -55,10 +55,10 @@
  * dependency) and imports sim-worker.ts, so tests exercise the current sources, never a
  * possibly stale dist/.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from "node:worker_threads";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from "node:worker_threads";
 import { startWorker, workerEntry } from "../util/worker-entry.js";
 import { allocBuffers, type ControlPort, type PortBuffers, sliceBuffers } from "../port/port.js";
 import type { PortSpec } from "../port/spec.js";
